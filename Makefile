@@ -1,0 +1,59 @@
+# slopipe — build, run and test. `make run` and `make test` do all set-up on a
+# fresh machine with Go, npm and git.
+
+GO            ?= go
+BIN           := bin/slopipe
+CHDB_VERSION  := 26.5.3
+# sha512 of @chdb/lib-linux-x64-gnu@$(CHDB_VERSION) as published by the registry;
+# the download is checked against this and against the registry's metadata.
+CHDB_INTEGRITY := sha512-fPrLmRt5Moor9yGz4mazbrNje4t7X9KB2mTGkXFWRxRBs2iKy8yh6jx11xsa0Qr3iDFMU/yHqd+bVdYJXu3QaQ==
+CACHE_DIR     ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/slopipe
+CHDB_DIR      := $(CACHE_DIR)/chdb-$(CHDB_VERSION)
+LIBCHDB       := $(CHDB_DIR)/libchdb.so
+export SLOPIPE_LIBCHDB ?= $(LIBCHDB)
+
+.PHONY: all build run test bench lint engine clean
+
+all: build
+
+## build: bin/slopipe, and the embedded engine library in the per-user cache
+build: engine
+	$(GO) build -o $(BIN) ./cmd/slopipe
+
+## run: the daemon with the embedded store and the built-in default config
+run: build
+	./$(BIN)
+
+## test: every package, the store suite against the real engine on both backends
+test: engine
+	$(GO) test -count=1 ./...
+
+## bench: benchmarks; results and the command that produced them go to docs/BENCHMARKS.md
+bench: engine
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./store/... | tee bench.out
+	$(GO) run ./cmd/benchreport -in bench.out -out docs/BENCHMARKS.md -command "make bench"
+
+## lint: go vet and gofmt
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## engine: fetch libchdb once into the per-user cache (never into the repository)
+engine: $(LIBCHDB)
+
+$(LIBCHDB):
+	@command -v npm >/dev/null || { echo "npm is needed to fetch the embedded ClickHouse engine (apt-get install npm)"; exit 1; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "fetching @chdb/lib-linux-x64-gnu@$(CHDB_VERSION) into $(CHDB_DIR)"; \
+	registry=$$(npm view @chdb/lib-linux-x64-gnu@$(CHDB_VERSION) dist.integrity 2>/dev/null); \
+	if [ "$$registry" != "$(CHDB_INTEGRITY)" ]; then echo "registry metadata integrity $$registry differs from the pinned $(CHDB_INTEGRITY)"; exit 1; fi; \
+	(cd "$$tmp" && npm pack --silent @chdb/lib-linux-x64-gnu@$(CHDB_VERSION) >/dev/null); \
+	got=$$(node -e 'const c=require("crypto"),f=require("fs");process.stdout.write("sha512-"+c.createHash("sha512").update(f.readFileSync(process.argv[1])).digest("base64"))' "$$tmp"/*.tgz); \
+	if [ "$$got" != "$(CHDB_INTEGRITY)" ]; then echo "downloaded package integrity $$got does not match $(CHDB_INTEGRITY)"; exit 1; fi; \
+	mkdir -p "$(CHDB_DIR)"; \
+	tar -xzf "$$tmp"/*.tgz -C "$$tmp" package/libchdb.so; \
+	mv "$$tmp/package/libchdb.so" "$(LIBCHDB).part"; mv "$(LIBCHDB).part" "$(LIBCHDB)"; \
+	echo "engine ready: $(LIBCHDB)"
+
+clean:
+	rm -rf bin bench.out
