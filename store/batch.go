@@ -198,15 +198,26 @@ func appendUnsigned(dst []byte, v uint64, size uintptr) []byte {
 	return dst
 }
 
-// Times is a DateTime64(9) column, held as Unix nanoseconds.
+// Times is a DateTime64(9) or DateTime column, held as Unix nanoseconds.
 type Times struct {
-	name string
-	Data []int64
+	name    string
+	seconds bool // DateTime: whole seconds on the wire
+	Data    []int64
 }
 
-func NewTimes(name string) *Times          { return &Times{name: name} }
-func (c *Times) Name() string              { return c.name }
-func (c *Times) Type() string              { return "DateTime64(9)" }
+// NewTimes returns a DateTime64(9) column.
+func NewTimes(name string) *Times { return &Times{name: name} }
+
+// NewDateTimes returns a DateTime column: sub-second parts are dropped.
+func NewDateTimes(name string) *Times { return &Times{name: name, seconds: true} }
+
+func (c *Times) Name() string { return c.name }
+func (c *Times) Type() string {
+	if c.seconds {
+		return "DateTime"
+	}
+	return "DateTime64(9)"
+}
 func (c *Times) Len() int                  { return len(c.Data) }
 func (c *Times) Reset()                    { c.Data = c.Data[:0] }
 func (c *Times) Append(unixNanos ...int64) { c.Data = append(c.Data, unixNanos...) }
@@ -214,7 +225,22 @@ func (c *Times) AppendTime(t time.Time)    { c.Data = append(c.Data, t.UnixNano(
 func (c *Times) Values() any               { return c.slice(0, len(c.Data)) }
 func (c *Times) sliceType() reflect.Type   { return reflect.TypeFor[[]time.Time]() }
 func (c *Times) AppendNative(dst []byte) []byte {
-	return (*Numbers[int64])(&Numbers[int64]{Data: c.Data}).AppendNative(dst)
+	for _, ns := range c.Data {
+		if c.seconds {
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(floorDiv(ns, 1e9)))
+		} else {
+			dst = binary.LittleEndian.AppendUint64(dst, uint64(ns))
+		}
+	}
+	return dst
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // slice converts to time.Time, because clickhouse-go reads []int64 for a
@@ -222,6 +248,9 @@ func (c *Times) AppendNative(dst []byte) []byte {
 func (c *Times) slice(from, to int) any {
 	out := make([]time.Time, to-from)
 	for i, ns := range c.Data[from:to] {
+		if c.seconds {
+			ns = floorDiv(ns, 1e9) * 1e9
+		}
 		out[i] = time.Unix(0, ns).UTC()
 	}
 	return out

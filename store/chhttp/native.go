@@ -58,6 +58,9 @@ func nativeForClient(plain []byte, revision int) ([]byte, error) {
 				out = append(out, 0)
 			}
 			start := r.pos
+			if err := skipPrefix(r, typ); err != nil {
+				return nil, fmt.Errorf("native column %s %s: %w", name, typ, err)
+			}
 			if err := skipColumn(r, typ, nrows); err != nil {
 				return nil, fmt.Errorf("native column %s %s: %w", name, typ, err)
 			}
@@ -124,7 +127,37 @@ var fixedWidths = map[string]uint64{
 	"Nothing": 1,
 }
 
-// skipColumn advances r past rows values of a column of type typ.
+// skipPrefix advances r past the state a column writes before its data:
+// for every LowCardinality in the type tree, its dictionary key version.
+func skipPrefix(r *reader, typ string) error {
+	name, args := splitType(typ)
+	switch name {
+	case "LowCardinality":
+		_, err := r.uint64LE()
+		return err
+	case "Nullable", "Array", "Map", "Tuple":
+		for _, a := range args {
+			if err := skipPrefix(r, tupleElementType(a)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func tupleElementType(a string) string {
+	a = strings.TrimSpace(a)
+	if sp := strings.IndexByte(a, ' '); sp > 0 && !strings.Contains(a[:sp], "(") {
+		return strings.TrimSpace(a[sp+1:])
+	}
+	return a
+}
+
+// LowCardinality index serialization flags.
+const lowCardinalityHasAdditionalKeys = 1 << 9
+
+// skipColumn advances r past rows values of a column of type typ (its
+// prefix already skipped).
 func skipColumn(r *reader, typ string, rows uint64) error {
 	name, args := splitType(typ)
 	if w, ok := fixedWidths[name]; ok {
@@ -189,14 +222,41 @@ func skipColumn(r *reader, typ string, rows uint64) error {
 		return skipColumn(r, args[1], last)
 	case "Tuple":
 		for _, a := range args {
-			// Named tuple elements are "name Type".
-			a = strings.TrimSpace(a)
-			if sp := strings.IndexByte(a, ' '); sp > 0 && !strings.Contains(a[:sp], "(") {
-				a = strings.TrimSpace(a[sp+1:])
-			}
-			if err := skipColumn(r, a, rows); err != nil {
+			if err := skipColumn(r, tupleElementType(a), rows); err != nil {
 				return err
 			}
+		}
+		return nil
+	case "LowCardinality":
+		dictType := args[0]
+		if inner, innerArgs := splitType(dictType); inner == "Nullable" {
+			dictType = innerArgs[0]
+		}
+		for done := uint64(0); done < rows; {
+			flags, err := r.uint64LE()
+			if err != nil {
+				return err
+			}
+			if flags&lowCardinalityHasAdditionalKeys != 0 {
+				keys, err := r.uint64LE()
+				if err != nil {
+					return err
+				}
+				if err := skipColumn(r, dictType, keys); err != nil {
+					return err
+				}
+			}
+			n, err := r.uint64LE()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return errors.New("empty LowCardinality granule")
+			}
+			if err := r.skip(n * (1 << (flags & 0xff))); err != nil {
+				return err
+			}
+			done += n
 		}
 		return nil
 	case "SimpleAggregateFunction":
