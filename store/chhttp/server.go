@@ -232,11 +232,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, params map[strin
 
 	// The statement is the query parameter followed by the body; for an
 	// INSERT, whatever follows its FORMAT clause is data.
-	text, st, err := s.readStatement(queryParam, reader)
+	text, st, data, err := s.readStatement(queryParam, reader)
 	if err != nil {
 		return err
 	}
-	if r.Method == http.MethodGet && !isReadOnly(st.kind) {
+	if r.Method == http.MethodGet && writes(st.kind) {
 		return &chdb.Error{Code: codeReadonly, Name: "READONLY",
 			Message: fmt.Sprintf("Code: 164. DB::Exception: Cannot execute %s in readonly mode: a GET request is readonly, use POST. (READONLY)", st.kind)}
 	}
@@ -274,7 +274,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, params map[strin
 	w.Header().Set("X-ClickHouse-Timezone", "UTC")
 
 	if st.kind == "INSERT" && st.dataAt >= 0 {
-		return s.insert(w, text, st, reader, database, settings, engineParams)
+		return s.insert(w, text, st, data, database, settings, engineParams)
 	}
 
 	format := st.format
@@ -308,9 +308,13 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, params map[strin
 	return s.writeBody(w, r, params, out)
 }
 
-func isReadOnly(kind string) bool {
+// writes says whether a statement of this kind changes anything: a GET
+// request is read-only, as in ClickHouse.
+func writes(kind string) bool {
 	switch kind {
-	case "SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXISTS", "EXPLAIN", "(":
+	case "INSERT", "CREATE", "DROP", "ALTER", "TRUNCATE", "RENAME", "OPTIMIZE", "DELETE", "UPDATE",
+		"SYSTEM", "ATTACH", "DETACH", "GRANT", "REVOKE", "KILL", "SET", "USE", "BACKUP", "RESTORE",
+		"EXCHANGE", "UNDROP", "MOVE", "REPLACE":
 		return true
 	}
 	return false
@@ -339,8 +343,8 @@ func settingValue(v string) string {
 
 // readStatement reads the statement text: the query parameter, then as much
 // of the body as belongs to the statement. For an INSERT whose data follows
-// its FORMAT clause, the reader is left at the first byte of the data.
-func (s *Server) readStatement(queryParam string, body *bufio.Reader) (string, statement, error) {
+// its FORMAT clause, data reads the INSERT's data.
+func (s *Server) readStatement(queryParam string, body *bufio.Reader) (text string, st statement, data io.Reader, err error) {
 	if queryParam != "" {
 		st := parseStatement(queryParam)
 		if st.kind == "INSERT" && (st.dataAt >= 0 || st.insertSelect) {
@@ -348,10 +352,10 @@ func (s *Server) readStatement(queryParam string, body *bufio.Reader) (string, s
 				// Data inline in the parameter comes before the body.
 				rest := strings.TrimLeft(queryParam[st.dataAt:], " \t")
 				rest = strings.TrimPrefix(strings.TrimPrefix(rest, "\r"), "\n")
-				s.prepend(body, rest)
 				st.text = queryParam[:st.dataAt]
+				return st.text, st, io.MultiReader(strings.NewReader(rest), body), nil
 			}
-			return st.text, st, nil
+			return st.text, st, body, nil
 		}
 	}
 	// The statement continues in the body; read it up to its data, if any.
@@ -365,42 +369,30 @@ func (s *Server) readStatement(queryParam string, body *bufio.Reader) (string, s
 		chunk, err := body.ReadSlice('\n')
 		buf.Write(chunk)
 		if int64(buf.Len()) > limit {
-			return "", statement{}, &chdb.Error{Code: 62, Name: "SYNTAX_ERROR",
+			return "", statement{}, nil, &chdb.Error{Code: 62, Name: "SYNTAX_ERROR",
 				Message: fmt.Sprintf("Code: 62. DB::Exception: Max query size exceeded: the statement is longer than %d bytes. (SYNTAX_ERROR)", limit)}
 		}
 		st := parseStatement(buf.String())
 		if st.kind == "INSERT" && st.dataAt >= 0 && st.dataAt < buf.Len() {
 			// Everything after the format name (but one separator) is data.
-			data := buf.Bytes()[st.dataAt:]
-			data = bytes.TrimLeft(data, " \t")
-			data = bytes.TrimPrefix(bytes.TrimPrefix(data, []byte("\r")), []byte("\n"))
-			s.prepend(body, string(data))
+			head := buf.Bytes()[st.dataAt:]
+			head = bytes.TrimLeft(head, " \t")
+			head = bytes.TrimPrefix(bytes.TrimPrefix(head, []byte("\r")), []byte("\n"))
 			st.text = buf.String()[:st.dataAt]
-			return st.text, st, nil
+			return st.text, st, io.MultiReader(bytes.NewReader(head), body), nil
 		}
 		if err == io.EOF {
 			text := strings.TrimSpace(buf.String())
 			if text == "" {
-				return "", statement{}, &chdb.Error{Code: 62, Name: "SYNTAX_ERROR", Message: "Code: 62. DB::Exception: Empty query. (SYNTAX_ERROR)"}
+				return "", statement{}, nil, &chdb.Error{Code: 62, Name: "SYNTAX_ERROR", Message: "Code: 62. DB::Exception: Empty query. (SYNTAX_ERROR)"}
 			}
-			return text, parseStatement(text), nil
+			return text, parseStatement(text), nil, nil
 		}
 		if err != nil && err != bufio.ErrBufferFull {
-			return "", statement{}, err
+			return "", statement{}, nil, err
 		}
 	}
 }
-
-// prepend puts back bytes that were read as part of the statement but are data.
-func (s *Server) prepend(body *bufio.Reader, data string) {
-	rest := io.MultiReader(strings.NewReader(data), readerOnly{body})
-	*body = *bufio.NewReaderSize(rest, 64<<10)
-}
-
-// readerOnly hides a bufio.Reader's other methods so it is not unwrapped.
-type readerOnly struct{ r io.Reader }
-
-func (r readerOnly) Read(p []byte) (int, error) { return r.r.Read(p) }
 
 // insert spools the INSERT's data to a file and has the engine read it.
 func (s *Server) insert(w http.ResponseWriter, text string, st statement, data io.Reader, database string, settings []string, params map[string]string) error {
@@ -528,7 +520,7 @@ func (s *Server) decodedBody(r *http.Request, params map[string][]string) (io.Re
 			Message: fmt.Sprintf("Code: 638. DB::Exception: Unknown Content-Encoding %q: use gzip, deflate, br or zstd. (UNKNOWN_COMPRESSION_METHOD)", enc)}
 	}
 	if v := params["decompress"]; len(v) > 0 && v[len(v)-1] == "1" {
-		body = compress.NewReader(body)
+		body = framedReader{compress.NewReader(body)}
 	}
 	return &multiCloser{Reader: &errorWrapping{body}, closers: closers}, nil
 }
@@ -536,6 +528,18 @@ func (s *Server) decodedBody(r *http.Request, params map[string][]string) (io.Re
 func decompressError(enc string, err error) error {
 	return &chdb.Error{Code: codeCannotDecompress, Name: "CANNOT_DECOMPRESS",
 		Message: fmt.Sprintf("Code: 271. DB::Exception: Cannot decompress %s body: %v. (CANNOT_DECOMPRESS)", enc, err)}
+}
+
+// framedReader reads ClickHouse's compressed frames; the end of the body
+// between two frames is the end of the data, not an error.
+type framedReader struct{ r *compress.Reader }
+
+func (f framedReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err != nil && errors.Is(err, io.EOF) {
+		err = io.EOF
+	}
+	return n, err
 }
 
 type multiCloser struct {

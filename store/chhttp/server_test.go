@@ -1,0 +1,261 @@
+package chhttp_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/chhttp"
+)
+
+var (
+	emb  *store.Embedded
+	base string
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "chhttp-test")
+	if err != nil {
+		panic(err)
+	}
+	emb, err = store.OpenEmbedded("", dir, "httptest")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "HTTP interface tests need the embedded engine:", err)
+		os.Exit(1)
+	}
+	srv, err := chhttp.New(chhttp.Config{Addr: "127.0.0.1:0"}, emb, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		panic(err)
+	}
+	if err := srv.Start(); err != nil {
+		panic(err)
+	}
+	base = "http://" + srv.Addr() + "/"
+	code := m.Run()
+	emb.Close()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func do(t *testing.T, method, query string, body io.Reader, header http.Header) (int, http.Header, string) {
+	t.Helper()
+	u := base
+	if query != "" {
+		u += "?" + query
+	}
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func q(sql string, extra ...string) string {
+	v := url.Values{"query": {sql}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		v.Set(extra[i], extra[i+1])
+	}
+	return v.Encode()
+}
+
+func mustOK(t *testing.T, status int, body string) {
+	t.Helper()
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+}
+
+func TestSelectInFormats(t *testing.T) {
+	status, _, body := do(t, "GET", q("SELECT version()"), nil, nil)
+	mustOK(t, status, body)
+	if !strings.HasPrefix(body, "26.5.") {
+		t.Fatalf("version %q", body)
+	}
+	cases := []struct{ query, want, contentType string }{
+		{q("SELECT 1 AS a, 'x' AS b FORMAT JSONEachRow"), `{"a":1,"b":"x"}` + "\n", "application/json"},
+		{q("SELECT 1 AS a, 'x' AS b", "default_format", "CSV"), "1,\"x\"\n", "text/csv"},
+		{q("SELECT 1 AS a, 'x' AS b"), "1\tx\n", "text/tab-separated-values"},
+		{q("SELECT number FROM numbers(3) FORMAT TSVWithNames"), "number\n0\n1\n2\n", "text/tab-separated-values"},
+	}
+	for _, c := range cases {
+		status, h, body := do(t, "GET", c.query, nil, nil)
+		mustOK(t, status, body)
+		if body != c.want || !strings.HasPrefix(h.Get("Content-Type"), c.contentType) {
+			t.Errorf("%s: got %q (%s), want %q (%s)", c.query, body, h.Get("Content-Type"), c.want, c.contentType)
+		}
+	}
+}
+
+func TestQueryInBodyAndSettingsAndParams(t *testing.T) {
+	status, _, body := do(t, "POST", "max_threads=1&param_x=41", strings.NewReader("SELECT {x:UInt8} + 1, getSetting('max_threads')"), nil)
+	mustOK(t, status, body)
+	if body != "42\t1\n" {
+		t.Fatalf("got %q", body)
+	}
+}
+
+func TestInsertFormatsCountExactly(t *testing.T) {
+	status, _, body := do(t, "POST", "", strings.NewReader("CREATE TABLE ins (n UInt64, s String) ENGINE = MergeTree ORDER BY n"), nil)
+	mustOK(t, status, body)
+
+	// Far above the ~1 MB where inline INSERT data loses rows in the engine.
+	var csv bytes.Buffer
+	for i := 0; i < 100000; i++ {
+		fmt.Fprintf(&csv, "%d,\"row %d with some padding to make it longer\"\n", i, i)
+	}
+	status, h, body := do(t, "POST", q("INSERT INTO ins FORMAT CSV"), bytes.NewReader(csv.Bytes()), nil)
+	mustOK(t, status, body)
+	if !strings.Contains(h.Get("X-ClickHouse-Summary"), `"written_rows":"100000"`) {
+		t.Errorf("summary %s", h.Get("X-ClickHouse-Summary"))
+	}
+
+	// Statement and data together in the body, gzip-compressed.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	io.WriteString(zw, "INSERT INTO ins FORMAT JSONEachRow\n{\"n\":100000,\"s\":\"json\"}\n{\"n\":100001,\"s\":\"json\"}\n")
+	zw.Close()
+	status, _, body = do(t, "POST", "", &gz, http.Header{"Content-Encoding": {"gzip"}})
+	mustOK(t, status, body)
+
+	// VALUES in the query parameter.
+	status, _, body = do(t, "POST", q("INSERT INTO ins VALUES (100002, 'values'), (100003, 'it''s')"), nil, nil)
+	mustOK(t, status, body)
+
+	status, _, body = do(t, "GET", q("SELECT count(), countIf(s = 'json'), countIf(s = 'it''s') FROM ins"), nil, nil)
+	mustOK(t, status, body)
+	if body != "100004\t2\t1\n" {
+		t.Fatalf("counts %q, want 100004 rows, 2 json, 1 quoted", body)
+	}
+}
+
+func TestErrorsAreClickHouseErrors(t *testing.T) {
+	status, h, body := do(t, "GET", q("SELEC 1"), nil, nil)
+	if status != 400 || h.Get("X-ClickHouse-Exception-Code") != "62" || !strings.HasPrefix(body, "Code: 62. DB::Exception:") {
+		t.Fatalf("syntax error: %d %q %q", status, h.Get("X-ClickHouse-Exception-Code"), body)
+	}
+	status, h, body = do(t, "GET", q("SELECT * FROM missing_table"), nil, nil)
+	if status != 404 || h.Get("X-ClickHouse-Exception-Code") != "60" || !strings.Contains(body, "missing_table") {
+		t.Fatalf("unknown table: %d %q %q", status, h.Get("X-ClickHouse-Exception-Code"), body)
+	}
+	status, h, _ = do(t, "GET", q("CREATE TABLE ro (a UInt8) ENGINE = Memory"), nil, nil)
+	if status != 403 || h.Get("X-ClickHouse-Exception-Code") != "164" {
+		t.Fatalf("GET write: %d %q", status, h.Get("X-ClickHouse-Exception-Code"))
+	}
+	status, _, body = do(t, "POST", q("INSERT INTO ins FORMAT CSV"), strings.NewReader("1,\"ok\"\nnot-a-number,\"bad\"\n"), nil)
+	if status == 200 || !strings.Contains(body, "Code: ") {
+		t.Fatalf("bad CSV accepted: %d %q", status, body)
+	}
+	status, _, body = do(t, "POST", q("SELECT 1"), strings.NewReader("x"), http.Header{"Content-Encoding": {"gzip"}})
+	if status != 400 || !strings.Contains(body, "CANNOT_DECOMPRESS") {
+		t.Fatalf("bad gzip: %d %q", status, body)
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	srv, err := chhttp.New(chhttp.Config{Addr: "127.0.0.1:0", Users: map[string]string{"grafana": "s3cret"}}, emb, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	get := func(mod func(*http.Request)) int {
+		req, _ := http.NewRequest("GET", "http://"+srv.Addr()+"/?"+q("SELECT 1"), nil)
+		mod(req)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get(func(*http.Request) {}); got != 401 {
+		t.Errorf("no credentials: %d, want 401", got)
+	}
+	if got := get(func(r *http.Request) { r.SetBasicAuth("grafana", "wrong") }); got != 401 {
+		t.Errorf("wrong password: %d, want 401", got)
+	}
+	if got := get(func(r *http.Request) { r.SetBasicAuth("grafana", "s3cret") }); got != 200 {
+		t.Errorf("basic auth: %d, want 200", got)
+	}
+	if got := get(func(r *http.Request) { r.Header.Set("X-ClickHouse-User", "grafana"); r.Header.Set("X-ClickHouse-Key", "s3cret") }); got != 200 {
+		t.Errorf("X-ClickHouse headers: %d, want 200", got)
+	}
+}
+
+func TestRefusesNonLoopbackWithoutUsers(t *testing.T) {
+	_, err := chhttp.New(chhttp.Config{Addr: "0.0.0.0:8123"}, emb, nil)
+	if err == nil || !strings.Contains(err.Error(), "without users") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// clickhouse-go over HTTP with ClickHouse's own LZ4 framing both ways.
+func TestClickHouseGoWithCompression(t *testing.T) {
+	ctx := context.Background()
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Addr:        []string{strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")},
+		Protocol:    clickhouse.HTTP,
+		Auth:        clickhouse.Auth{Database: "httptest"},
+		Compression: &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Exec(ctx, "CREATE TABLE lz (n UInt64, tag LowCardinality(String)) ENGINE = MergeTree ORDER BY n"); err != nil {
+		t.Fatal(err)
+	}
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO lz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50000; i++ {
+		if err := batch.Append(uint64(i), fmt.Sprint("tag", i%7)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.Query(ctx, "SELECT tag, count() FROM lz GROUP BY tag ORDER BY tag")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := uint64(0)
+	for rows.Next() {
+		var tag string
+		var n uint64
+		if err := rows.Scan(&tag, &n); err != nil {
+			t.Fatal(err)
+		}
+		total += n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if total != 50000 {
+		t.Fatalf("counted %d, want 50000", total)
+	}
+}
