@@ -1,0 +1,503 @@
+CREATE TABLE IF NOT EXISTS `otel`.`otel_logs_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String) CODEC(ZSTD(1)),
+    `Timestamp` DateTime64(9) CODEC(Delta(8), ZSTD(1)),
+    `TraceId` String CODEC(ZSTD(1)),
+    `SpanId` String CODEC(ZSTD(1)),
+    `TraceFlags` UInt8,
+    `SeverityText` LowCardinality(String) CODEC(ZSTD(1)),
+    `SeverityNumber` UInt8,
+    `ServiceName` LowCardinality(String) CODEC(ZSTD(1)),
+    `Body` String CODEC(ZSTD(1)),
+    `ResourceSchemaUrl` LowCardinality(String) CODEC(ZSTD(1)),
+    `ResourceAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ScopeSchemaUrl` LowCardinality(String) CODEC(ZSTD(1)),
+    `ScopeName` String CODEC(ZSTD(1)),
+    `ScopeVersion` LowCardinality(String) CODEC(ZSTD(1)),
+    `ScopeAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `LogAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `EventName` String CODEC(ZSTD(1)),
+    `__otel_materialized_k8s.cluster.name` LowCardinality(String) MATERIALIZED ResourceAttributes['k8s.cluster.name'] CODEC(ZSTD(1)),
+    `__otel_materialized_k8s.container.name` LowCardinality(String) MATERIALIZED ResourceAttributes['k8s.container.name'] CODEC(ZSTD(1)),
+    `__otel_materialized_k8s.deployment.name` LowCardinality(String) MATERIALIZED ResourceAttributes['k8s.deployment.name'] CODEC(ZSTD(1)),
+    `__otel_materialized_k8s.namespace.name` LowCardinality(String) MATERIALIZED ResourceAttributes['k8s.namespace.name'] CODEC(ZSTD(1)),
+    `__otel_materialized_k8s.node.name` LowCardinality(String) MATERIALIZED ResourceAttributes['k8s.node.name'] CODEC(ZSTD(1)),
+    `__otel_materialized_k8s.pod.name` LowCardinality(String) MATERIALIZED ResourceAttributes['k8s.pod.name'] CODEC(ZSTD(1)),
+    `__otel_materialized_k8s.pod.uid` LowCardinality(String) MATERIALIZED ResourceAttributes['k8s.pod.uid'] CODEC(ZSTD(1)),
+    `__otel_materialized_deployment.environment.name` LowCardinality(String) MATERIALIZED ResourceAttributes['deployment.environment.name'] CODEC(ZSTD(1)),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_log_attr_key mapKeys(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_log_attr_value mapValues(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_lower_body lower(Body) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toDate(Timestamp)
+ORDER BY (TenantId, toStartOfFiveMinutes(Timestamp), ServiceName, Timestamp)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_logs` ON CLUSTER `prod` AS `otel`.`otel_logs_local`
+ENGINE = Distributed('prod', 'otel', 'otel_logs_local', rand());
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_traces_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String) CODEC(ZSTD(1)),
+    `Timestamp` DateTime64(9) CODEC(Delta, ZSTD(1)),
+    `TraceId` String CODEC(ZSTD(1)),
+    `SpanId` String CODEC(ZSTD(1)),
+    `ParentSpanId` String CODEC(ZSTD(1)),
+    `TraceState` String CODEC(ZSTD(1)),
+    `SpanName` LowCardinality(String) CODEC(ZSTD(1)),
+    `SpanKind` LowCardinality(String) CODEC(ZSTD(1)),
+    `ServiceName` LowCardinality(String) CODEC(ZSTD(1)),
+    `ResourceAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ScopeName` String CODEC(ZSTD(1)),
+    `ScopeVersion` String CODEC(ZSTD(1)),
+    `SpanAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `Duration` UInt64 CODEC(ZSTD(1)),
+    `StatusCode` LowCardinality(String) CODEC(ZSTD(1)),
+    `StatusMessage` String CODEC(ZSTD(1)),
+    `Events` Nested (
+        Timestamp DateTime64(9),
+        Name LowCardinality(String),
+        Attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    `Links` Nested (
+        TraceId String,
+        SpanId String,
+        TraceState String,
+        Attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_duration Duration TYPE minmax GRANULARITY 1
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toDate(Timestamp)
+ORDER BY (TenantId, ServiceName, SpanName, toDateTime(Timestamp))
+TTL toDateTime(Timestamp) + toIntervalDay(7)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_traces` ON CLUSTER `prod` AS `otel`.`otel_traces_local`
+ENGINE = Distributed('prod', 'otel', 'otel_traces_local', cityHash64(TraceId));
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_traces_trace_id_ts_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String) CODEC(ZSTD(1)),
+    `TraceId` String CODEC(ZSTD(1)),
+    `Start` DateTime CODEC(Delta, ZSTD(1)),
+    `End` DateTime CODEC(Delta, ZSTD(1)),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.01) GRANULARITY 1
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toDate(Start)
+ORDER BY (TenantId, TraceId, Start)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_traces_trace_id_ts` ON CLUSTER `prod` AS `otel`.`otel_traces_trace_id_ts_local`
+ENGINE = Distributed('prod', 'otel', 'otel_traces_trace_id_ts_local', cityHash64(TraceId));
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_gauge_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String) CODEC(ZSTD(1)),
+    `ResourceAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ResourceSchemaUrl` String CODEC(ZSTD(1)),
+    `ScopeName` String CODEC(ZSTD(1)),
+    `ScopeVersion` String CODEC(ZSTD(1)),
+    `ScopeAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ScopeDroppedAttrCount` UInt32 CODEC(ZSTD(1)),
+    `ScopeSchemaUrl` String CODEC(ZSTD(1)),
+    `ServiceName` LowCardinality(String) CODEC(ZSTD(1)),
+    `MetricName` LowCardinality(String) CODEC(ZSTD(1)),
+    `MetricDescription` String CODEC(ZSTD(1)),
+    `MetricUnit` String CODEC(ZSTD(1)),
+    `Attributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `StartTimeUnix` DateTime CODEC(Delta, ZSTD(1)),
+    `TimeUnix` DateTime CODEC(Delta, ZSTD(1)),
+    `Value` Float64 CODEC(ZSTD(1)),
+    `Flags` UInt32 CODEC(ZSTD(1)),
+    `Exemplars` Nested (
+        FilteredAttributes Map(LowCardinality(String), String),
+        TimeUnix DateTime,
+        Value Float64,
+        SpanId String,
+        TraceId String
+    ) CODEC(ZSTD(1)),
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_time_minmax TimeUnix TYPE minmax GRANULARITY 1
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toDate(TimeUnix)
+ORDER BY (TenantId, ServiceName, MetricName, toStartOfHour(TimeUnix), cityHash64(Attributes), TimeUnix)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_gauge` ON CLUSTER `prod` AS `otel`.`otel_metrics_gauge_local`
+ENGINE = Distributed('prod', 'otel', 'otel_metrics_gauge_local', cityHash64(TenantId, MetricName, Attributes));
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_sum_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String) CODEC(ZSTD(1)),
+    `ResourceAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ResourceSchemaUrl` String CODEC(ZSTD(1)),
+    `ScopeName` String CODEC(ZSTD(1)),
+    `ScopeVersion` String CODEC(ZSTD(1)),
+    `ScopeAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ScopeDroppedAttrCount` UInt32 CODEC(ZSTD(1)),
+    `ScopeSchemaUrl` String CODEC(ZSTD(1)),
+    `ServiceName` LowCardinality(String) CODEC(ZSTD(1)),
+    `MetricName` LowCardinality(String) CODEC(ZSTD(1)),
+    `MetricDescription` String CODEC(ZSTD(1)),
+    `MetricUnit` String CODEC(ZSTD(1)),
+    `Attributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `StartTimeUnix` DateTime CODEC(Delta, ZSTD(1)),
+    `TimeUnix` DateTime CODEC(Delta, ZSTD(1)),
+    `Value` Float64 CODEC(ZSTD(1)),
+    `Flags` UInt32 CODEC(ZSTD(1)),
+    `Exemplars` Nested (
+        FilteredAttributes Map(LowCardinality(String), String),
+        TimeUnix DateTime,
+        Value Float64,
+        SpanId String,
+        TraceId String
+    ) CODEC(ZSTD(1)),
+    `AggregationTemporality` Int32 CODEC(ZSTD(1)),
+    `IsMonotonic` Boolean CODEC(Delta, ZSTD(1)),
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_time_minmax TimeUnix TYPE minmax GRANULARITY 1
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toDate(TimeUnix)
+ORDER BY (TenantId, ServiceName, MetricName, toStartOfHour(TimeUnix), cityHash64(Attributes), TimeUnix)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_sum` ON CLUSTER `prod` AS `otel`.`otel_metrics_sum_local`
+ENGINE = Distributed('prod', 'otel', 'otel_metrics_sum_local', cityHash64(TenantId, MetricName, Attributes));
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_histogram_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String) CODEC(ZSTD(1)),
+    `ResourceAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ResourceSchemaUrl` String CODEC(ZSTD(1)),
+    `ScopeName` String CODEC(ZSTD(1)),
+    `ScopeVersion` String CODEC(ZSTD(1)),
+    `ScopeAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ScopeDroppedAttrCount` UInt32 CODEC(ZSTD(1)),
+    `ScopeSchemaUrl` String CODEC(ZSTD(1)),
+    `ServiceName` LowCardinality(String) CODEC(ZSTD(1)),
+    `MetricName` LowCardinality(String) CODEC(ZSTD(1)),
+    `MetricDescription` String CODEC(ZSTD(1)),
+    `MetricUnit` String CODEC(ZSTD(1)),
+    `Attributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `StartTimeUnix` DateTime CODEC(Delta, ZSTD(1)),
+    `TimeUnix` DateTime CODEC(Delta, ZSTD(1)),
+    `Count` UInt64 CODEC(Delta, ZSTD(1)),
+    `Sum` Float64 CODEC(ZSTD(1)),
+    `BucketCounts` Array(UInt64) CODEC(ZSTD(1)),
+    `ExplicitBounds` Array(Float64) CODEC(ZSTD(1)),
+    `Exemplars` Nested (
+        FilteredAttributes Map(LowCardinality(String), String),
+        TimeUnix DateTime,
+        Value Float64,
+        SpanId String,
+        TraceId String
+    ) CODEC(ZSTD(1)),
+    `Flags` UInt32 CODEC(ZSTD(1)),
+    `Min` Float64 CODEC(ZSTD(1)),
+    `Max` Float64 CODEC(ZSTD(1)),
+    `AggregationTemporality` Int32 CODEC(ZSTD(1)),
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_time_minmax TimeUnix TYPE minmax GRANULARITY 1
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toDate(TimeUnix)
+ORDER BY (TenantId, ServiceName, MetricName, toStartOfHour(TimeUnix), cityHash64(Attributes), TimeUnix)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_histogram` ON CLUSTER `prod` AS `otel`.`otel_metrics_histogram_local`
+ENGINE = Distributed('prod', 'otel', 'otel_metrics_histogram_local', cityHash64(TenantId, MetricName, Attributes));
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_exponential_histogram_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String) CODEC(ZSTD(1)),
+    `ResourceAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ResourceSchemaUrl` String CODEC(ZSTD(1)),
+    `ScopeName` String CODEC(ZSTD(1)),
+    `ScopeVersion` String CODEC(ZSTD(1)),
+    `ScopeAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ScopeDroppedAttrCount` UInt32 CODEC(ZSTD(1)),
+    `ScopeSchemaUrl` String CODEC(ZSTD(1)),
+    `ServiceName` LowCardinality(String) CODEC(ZSTD(1)),
+    `MetricName` LowCardinality(String) CODEC(ZSTD(1)),
+    `MetricDescription` String CODEC(ZSTD(1)),
+    `MetricUnit` String CODEC(ZSTD(1)),
+    `Attributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `StartTimeUnix` DateTime CODEC(Delta, ZSTD(1)),
+    `TimeUnix` DateTime CODEC(Delta, ZSTD(1)),
+    `Count` UInt64 CODEC(Delta, ZSTD(1)),
+    `Sum` Float64 CODEC(ZSTD(1)),
+    `Scale` Int32 CODEC(ZSTD(1)),
+    `ZeroCount` UInt64 CODEC(ZSTD(1)),
+    `PositiveOffset` Int32 CODEC(ZSTD(1)),
+    `PositiveBucketCounts` Array(UInt64) CODEC(ZSTD(1)),
+    `NegativeOffset` Int32 CODEC(ZSTD(1)),
+    `NegativeBucketCounts` Array(UInt64) CODEC(ZSTD(1)),
+    `Exemplars` Nested (
+        FilteredAttributes Map(LowCardinality(String), String),
+        TimeUnix DateTime,
+        Value Float64,
+        SpanId String,
+        TraceId String
+    ) CODEC(ZSTD(1)),
+    `Flags` UInt32 CODEC(ZSTD(1)),
+    `Min` Float64 CODEC(ZSTD(1)),
+    `Max` Float64 CODEC(ZSTD(1)),
+    `AggregationTemporality` Int32 CODEC(ZSTD(1)),
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_time_minmax TimeUnix TYPE minmax GRANULARITY 1
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toDate(TimeUnix)
+ORDER BY (TenantId, ServiceName, MetricName, toStartOfHour(TimeUnix), cityHash64(Attributes), TimeUnix)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_exponential_histogram` ON CLUSTER `prod` AS `otel`.`otel_metrics_exponential_histogram_local`
+ENGINE = Distributed('prod', 'otel', 'otel_metrics_exponential_histogram_local', cityHash64(TenantId, MetricName, Attributes));
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_summary_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String) CODEC(ZSTD(1)),
+    `ResourceAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ResourceSchemaUrl` String CODEC(ZSTD(1)),
+    `ScopeName` String CODEC(ZSTD(1)),
+    `ScopeVersion` String CODEC(ZSTD(1)),
+    `ScopeAttributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `ScopeDroppedAttrCount` UInt32 CODEC(ZSTD(1)),
+    `ScopeSchemaUrl` String CODEC(ZSTD(1)),
+    `ServiceName` LowCardinality(String) CODEC(ZSTD(1)),
+    `MetricName` LowCardinality(String) CODEC(ZSTD(1)),
+    `MetricDescription` String CODEC(ZSTD(1)),
+    `MetricUnit` String CODEC(ZSTD(1)),
+    `Attributes` Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    `StartTimeUnix` DateTime CODEC(Delta, ZSTD(1)),
+    `TimeUnix` DateTime CODEC(Delta, ZSTD(1)),
+    `Count` UInt64 CODEC(Delta, ZSTD(1)),
+    `Sum` Float64 CODEC(ZSTD(1)),
+    `ValueAtQuantiles` Nested (
+        Quantile Float64,
+        Value Float64
+    ) CODEC(ZSTD(1)),
+    `Flags` UInt32 CODEC(ZSTD(1)),
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_time_minmax TimeUnix TYPE minmax GRANULARITY 1
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toDate(TimeUnix)
+ORDER BY (TenantId, ServiceName, MetricName, toStartOfHour(TimeUnix), cityHash64(Attributes), TimeUnix)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_summary` ON CLUSTER `prod` AS `otel`.`otel_metrics_summary_local`
+ENGINE = Distributed('prod', 'otel', 'otel_metrics_summary_local', cityHash64(TenantId, MetricName, Attributes));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_events_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `Minute` DateTime CODEC(Delta, ZSTD(1)),
+    `Good` UInt64,
+    `Total` UInt64
+) ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', (Good, Total))
+PARTITION BY toYYYYMM(Minute)
+ORDER BY (TenantId, Slo, Minute)
+TTL Minute + toIntervalDay(400);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_events` ON CLUSTER `prod` AS `otel`.`slopipe_sli_events_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_sli_events_local', cityHash64(TenantId));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_slo_status_local` ON CLUSTER `prod` (
+    `EvaluatedAt` DateTime64(3) CODEC(Delta, ZSTD(1)),
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `Service` LowCardinality(String),
+    `Objective` Float64,
+    `Period` LowCardinality(String),
+    `Good` UInt64,
+    `Total` UInt64,
+    `Sli` Nullable(Float64),
+    `BudgetRemaining` Nullable(Float64),
+    `BurnRate5m` Nullable(Float64),
+    `BurnRate30m` Nullable(Float64),
+    `BurnRate1h` Nullable(Float64),
+    `BurnRate2h` Nullable(Float64),
+    `BurnRate6h` Nullable(Float64),
+    `BurnRate1d` Nullable(Float64),
+    `BurnRate3d` Nullable(Float64),
+    `BurnRatePeriod` Nullable(Float64)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(EvaluatedAt)
+ORDER BY (TenantId, Slo, EvaluatedAt);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_slo_status` ON CLUSTER `prod` AS `otel`.`slopipe_slo_status_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_slo_status_local', cityHash64(TenantId));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_alert_state_local` ON CLUSTER `prod` (
+    `Fingerprint` String,
+    `TenantId` LowCardinality(String),
+    `AlertName` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `Severity` LowCardinality(String),
+    `State` LowCardinality(String),
+    `Labels` Map(LowCardinality(String), String),
+    `Annotations` Map(LowCardinality(String), String),
+    `StartsAt` DateTime64(3),
+    `EndsAt` DateTime64(3),
+    `UpdatedAt` DateTime64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', UpdatedAt)
+ORDER BY (Fingerprint);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_alert_state` ON CLUSTER `prod` AS `otel`.`slopipe_alert_state_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_alert_state_local', cityHash64(Fingerprint));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_silences_local` ON CLUSTER `prod` (
+    `Id` String,
+    `Matchers` String,
+    `StartsAt` DateTime64(3),
+    `EndsAt` DateTime64(3),
+    `CreatedBy` String,
+    `Comment` String,
+    `UpdatedAt` DateTime64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', UpdatedAt)
+ORDER BY (Id);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_silences` ON CLUSTER `prod` AS `otel`.`slopipe_silences_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_silences_local', cityHash64(Id));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_notification_log_local` ON CLUSTER `prod` (
+    `Receiver` LowCardinality(String),
+    `GroupKey` String,
+    `FiringAlerts` Array(String),
+    `ResolvedAlerts` Array(String),
+    `IntegrationState` Map(String, String),
+    `SentAt` DateTime64(3),
+    `ExpiresAt` DateTime64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', SentAt)
+ORDER BY (Receiver, GroupKey);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_notification_log` ON CLUSTER `prod` AS `otel`.`slopipe_notification_log_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_notification_log_local', cityHash64(GroupKey));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_notifications_local` ON CLUSTER `prod` (
+    `Time` DateTime64(3) CODEC(Delta, ZSTD(1)),
+    `Receiver` LowCardinality(String),
+    `Integration` LowCardinality(String),
+    `GroupKey` String,
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `Severity` LowCardinality(String),
+    `Status` LowCardinality(String),
+    `Attempt` UInt32,
+    `HttpStatus` UInt16,
+    `Error` String
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(Time)
+ORDER BY (Receiver, Time);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_notifications` ON CLUSTER `prod` AS `otel`.`slopipe_notifications_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_notifications_local', rand());
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_billing_line_items_local` ON CLUSTER `prod` (
+    `Provider` LowCardinality(String),
+    `ImportId` String,
+    `SourceFile` String,
+    `ImportedAt` DateTime64(3),
+    `BillingAccountId` String,
+    `BillingAccountName` String,
+    `SubAccountId` String,
+    `SubAccountName` String,
+    `BillingPeriodStart` DateTime,
+    `BillingPeriodEnd` DateTime,
+    `ChargePeriodStart` DateTime,
+    `ChargePeriodEnd` DateTime,
+    `BillingCurrency` LowCardinality(String),
+    `BilledCost` Decimal(38, 10),
+    `EffectiveCost` Decimal(38, 10),
+    `ListCost` Decimal(38, 10),
+    `ContractedCost` Decimal(38, 10),
+    `ChargeCategory` LowCardinality(String),
+    `ChargeClass` LowCardinality(String),
+    `ChargeDescription` String,
+    `ChargeFrequency` LowCardinality(String),
+    `CommitmentDiscountId` String,
+    `CommitmentDiscountType` LowCardinality(String),
+    `CommitmentDiscountCategory` LowCardinality(String),
+    `CommitmentDiscountStatus` LowCardinality(String),
+    `PricingCategory` LowCardinality(String),
+    `PricingQuantity` Decimal(38, 10),
+    `PricingUnit` LowCardinality(String),
+    `ConsumedQuantity` Decimal(38, 10),
+    `ConsumedUnit` LowCardinality(String),
+    `ListUnitPrice` Decimal(38, 10),
+    `ContractedUnitPrice` Decimal(38, 10),
+    `ProviderName` LowCardinality(String),
+    `PublisherName` LowCardinality(String),
+    `InvoiceIssuerName` LowCardinality(String),
+    `RegionId` LowCardinality(String),
+    `RegionName` LowCardinality(String),
+    `ResourceId` String,
+    `ResourceName` String,
+    `ResourceType` LowCardinality(String),
+    `ServiceCategory` LowCardinality(String),
+    `ServiceName` LowCardinality(String),
+    `SkuId` String,
+    `SkuPriceId` String,
+    `Tags` Map(LowCardinality(String), String)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(BillingPeriodStart)
+ORDER BY (Provider, BillingAccountId, BillingPeriodStart, ChargePeriodStart, ServiceName);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_billing_line_items` ON CLUSTER `prod` AS `otel`.`slopipe_billing_line_items_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_billing_line_items_local', cityHash64(BillingAccountId));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_allocations_local` ON CLUSTER `prod` (
+    `Day` Date,
+    `TenantId` LowCardinality(String),
+    `Team` LowCardinality(String),
+    `Service` LowCardinality(String),
+    `Category` LowCardinality(String),
+    `Rule` LowCardinality(String),
+    `BillingCurrency` LowCardinality(String),
+    `Cost` Decimal(38, 10),
+    `ComputedAt` DateTime64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', ComputedAt)
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, TenantId, Team, Service, Category, Rule);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_allocations` ON CLUSTER `prod` AS `otel`.`slopipe_cost_allocations_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_cost_allocations_local', cityHash64(TenantId));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_ingest_usage_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String),
+    `Signal` LowCardinality(String),
+    `Minute` DateTime CODEC(Delta, ZSTD(1)),
+    `Items` UInt64,
+    `Bytes` UInt64
+) ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', (Items, Bytes))
+PARTITION BY toYYYYMM(Minute)
+ORDER BY (TenantId, Signal, Minute);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_ingest_usage` ON CLUSTER `prod` AS `otel`.`slopipe_ingest_usage_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_ingest_usage_local', cityHash64(TenantId));
+
