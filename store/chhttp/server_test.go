@@ -199,7 +199,10 @@ func TestAuthentication(t *testing.T) {
 	if got := get(func(r *http.Request) { r.SetBasicAuth("grafana", "s3cret") }); got != 200 {
 		t.Errorf("basic auth: %d, want 200", got)
 	}
-	if got := get(func(r *http.Request) { r.Header.Set("X-ClickHouse-User", "grafana"); r.Header.Set("X-ClickHouse-Key", "s3cret") }); got != 200 {
+	if got := get(func(r *http.Request) {
+		r.Header.Set("X-ClickHouse-User", "grafana")
+		r.Header.Set("X-ClickHouse-Key", "s3cret")
+	}); got != 200 {
 		t.Errorf("X-ClickHouse headers: %d, want 200", got)
 	}
 }
