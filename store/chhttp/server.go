@@ -597,38 +597,34 @@ func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, params map[st
 		data = framed
 	} else if last("enable_http_compression") == "1" {
 		accept := r.Header.Get("Accept-Encoding")
-		var buf bytes.Buffer
-		switch {
-		case strings.Contains(accept, "gzip"):
-			zw := gzip.NewWriter(&buf)
-			zw.Write(data)
-			zw.Close()
-			w.Header().Set("Content-Encoding", "gzip")
-			data = buf.Bytes()
-		case strings.Contains(accept, "zstd"):
-			zw, _ := zstd.NewWriter(&buf)
-			zw.Write(data)
-			zw.Close()
-			w.Header().Set("Content-Encoding", "zstd")
-			data = buf.Bytes()
-		case strings.Contains(accept, "br"):
-			zw := brotli.NewWriter(&buf)
-			zw.Write(data)
-			zw.Close()
-			w.Header().Set("Content-Encoding", "br")
-			data = buf.Bytes()
-		case strings.Contains(accept, "deflate"):
-			zw := zlib.NewWriter(&buf)
-			zw.Write(data)
-			zw.Close()
-			w.Header().Set("Content-Encoding", "deflate")
-			data = buf.Bytes()
+		for _, enc := range responseEncodings {
+			if strings.Contains(accept, enc.name) {
+				var buf bytes.Buffer
+				zw := enc.writer(&buf)
+				zw.Write(data)
+				zw.Close()
+				w.Header().Set("Content-Encoding", enc.name)
+				data = buf.Bytes()
+				break
+			}
 		}
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(data)
 	return err
+}
+
+// responseEncodings are the HTTP content encodings a result can be sent in,
+// in order of preference.
+var responseEncodings = []struct {
+	name   string
+	writer func(io.Writer) io.WriteCloser
+}{
+	{"gzip", func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) }},
+	{"zstd", func(w io.Writer) io.WriteCloser { zw, _ := zstd.NewWriter(w); return zw }},
+	{"br", func(w io.Writer) io.WriteCloser { return brotli.NewWriter(w) }},
+	{"deflate", func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) }},
 }
 
 // fail answers with ClickHouse's error text and an HTTP status that tells

@@ -262,3 +262,25 @@ func TestClickHouseGoWithCompression(t *testing.T) {
 		t.Fatalf("counted %d, want 50000", total)
 	}
 }
+
+func TestResponseCompressionWhenEnabled(t *testing.T) {
+	req, _ := http.NewRequest("GET", base+"?"+q("SELECT number FROM numbers(1000) FORMAT CSV", "enable_http_compression", "1"), nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	// The transport would decompress transparently; read the raw body instead.
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q, want gzip", resp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(zr)
+	if lines := strings.Count(string(body), "\n"); lines != 1000 {
+		t.Fatalf("%d lines after decompression, want 1000", lines)
+	}
+}
