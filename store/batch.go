@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -51,6 +52,15 @@ func (b *Batch) ColumnNames() []string {
 		names[i] = c.Name()
 	}
 	return names
+}
+
+// quotedColumnList is the batch's column list for an INSERT: `a`, `b`.
+func (b *Batch) quotedColumnList() string {
+	quoted := make([]string, len(b.Columns))
+	for i, c := range b.Columns {
+		quoted[i] = QuoteIdent(c.Name())
+	}
+	return strings.Join(quoted, ", ")
 }
 
 // AppendNative encodes the batch as one block of ClickHouse's Native format.

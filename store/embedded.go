@@ -83,14 +83,7 @@ func (e *Embedded) Insert(ctx context.Context, b *Batch) error {
 	if err != nil {
 		return err
 	}
-	columns := ""
-	for i, c := range b.Columns {
-		if i > 0 {
-			columns += ", "
-		}
-		columns += QuoteIdent(c.Name())
-	}
-	sql := fmt.Sprintf("INSERT INTO %s.%s (%s)", QuoteIdent(e.database), QuoteIdent(b.Table), columns)
+	sql := fmt.Sprintf("INSERT INTO %s.%s (%s)", QuoteIdent(e.database), QuoteIdent(b.Table), b.quotedColumnList())
 	return e.InsertFile(b.Table, sql, "Native", *bufp, uint64(rows))
 }
 

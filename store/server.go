@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -130,12 +129,8 @@ func (s *Server) Insert(ctx context.Context, b *Batch) error {
 	if rows == 0 {
 		return nil
 	}
-	quoted := make([]string, len(b.Columns))
-	for i, c := range b.Columns {
-		quoted[i] = QuoteIdent(c.Name())
-	}
 	batch, err := s.conn.PrepareBatch(ctx, fmt.Sprintf("INSERT INTO %s.%s (%s)",
-		QuoteIdent(s.database), QuoteIdent(b.Table), strings.Join(quoted, ", ")))
+		QuoteIdent(s.database), QuoteIdent(b.Table), b.quotedColumnList()))
 	if err != nil {
 		return fmt.Errorf("insert into %s: %w", b.Table, err)
 	}

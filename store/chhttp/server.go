@@ -200,6 +200,14 @@ func (s *Server) authenticate(r *http.Request, params map[string][]string) bool 
 	return subtle.ConstantTimeCompare([]byte(want), []byte(pass)) == 1 && known
 }
 
+// lastParam is a URL parameter's value; given twice, the last one wins, as in ClickHouse.
+func lastParam(params map[string][]string, k string) string {
+	if v := params[k]; len(v) > 0 {
+		return v[len(v)-1]
+	}
+	return ""
+}
+
 // reservedParams are URL parameters that are not settings.
 var reservedParams = map[string]bool{
 	"query": true, "database": true, "default_format": true, "user": true, "password": true,
@@ -221,12 +229,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, params map[strin
 	}
 	defer body.Close()
 
-	get := func(k string) string {
-		if v := params[k]; len(v) > 0 {
-			return v[len(v)-1]
-		}
-		return ""
-	}
+	get := func(k string) string { return lastParam(params, k) }
 	queryParam := get("query")
 	reader := bufio.NewReaderSize(body, 64<<10)
 
@@ -519,7 +522,7 @@ func (s *Server) decodedBody(r *http.Request, params map[string][]string) (io.Re
 		return nil, &chdb.Error{Code: codeUnknownFormat, Name: "UNKNOWN_COMPRESSION_METHOD",
 			Message: fmt.Sprintf("Code: 638. DB::Exception: Unknown Content-Encoding %q: use gzip, deflate, br or zstd. (UNKNOWN_COMPRESSION_METHOD)", enc)}
 	}
-	if v := params["decompress"]; len(v) > 0 && v[len(v)-1] == "1" {
+	if lastParam(params, "decompress") == "1" {
 		body = framedReader{compress.NewReader(body)}
 	}
 	return &multiCloser{Reader: &errorWrapping{body}, closers: closers}, nil
@@ -570,12 +573,7 @@ func (e *errorWrapping) Read(p []byte) (int, error) {
 
 // writeBody sends the result, compressed the way the client asked.
 func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, params map[string][]string, data []byte) error {
-	last := func(k string) string {
-		if v := params[k]; len(v) > 0 {
-			return v[len(v)-1]
-		}
-		return ""
-	}
+	last := func(k string) string { return lastParam(params, k) }
 	if last("compress") == "1" {
 		method := compress.LZ4
 		if strings.EqualFold(last("network_compression_method"), "zstd") {
