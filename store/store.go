@@ -14,9 +14,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/slopipe/slopipe/store/chdb"
 )
 
 // Store is the one way slopipe talks to ClickHouse.
@@ -99,4 +104,18 @@ func ScanAll(rows Rows, scan func(Rows) error) error {
 		}
 	}
 	return rows.Err()
+}
+
+// ErrorCode is the ClickHouse error code err carries, from either backend
+// (the engine's exception or a server's), and whether it carries one.
+func ErrorCode(err error) (int, bool) {
+	var engineErr *chdb.Error
+	if errors.As(err, &engineErr) && engineErr.Code != 0 {
+		return engineErr.Code, true
+	}
+	var serverErr *clickhouse.Exception
+	if errors.As(err, &serverErr) {
+		return int(serverErr.Code), true
+	}
+	return 0, false
 }

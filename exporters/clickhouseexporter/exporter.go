@@ -1,0 +1,181 @@
+// Package clickhouseexporter writes traces, metrics and logs into slopipe's
+// store, in the tables of the collector-contrib clickhouseexporter (so
+// Grafana's ClickHouse plugin views work), with a TenantId column first.
+//
+// Rows are built column by column into reusable store batches and inserted
+// through the store extension, whose insert checks the row count the engine
+// reports. Durability comes from exporterhelper's sending queue: with a
+// storage extension it is on disk, so a request is acknowledged once it is in
+// the queue, retried until the store takes it, and a full queue refuses new
+// data with a retryable answer (gRPC UNAVAILABLE with RetryInfo, HTTP 503 with
+// Retry-After) instead of dropping it.
+//
+// It does not connect to ClickHouse itself and does not create tables: the
+// store extension owns the connection and the schema.
+package clickhouseexporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/storeextension"
+)
+
+type chExporter struct {
+	cfg    *Config
+	logger *zap.Logger
+	store  store.Store
+
+	traces  sync.Pool // *traceRows
+	logs    sync.Pool // *logRows
+	metrics sync.Pool // *metricRows
+}
+
+func newExporter(cfg *Config, set exporter.Settings) *chExporter {
+	e := &chExporter{cfg: cfg, logger: set.Logger}
+	e.traces.New = func() any { return newTraceRows() }
+	e.logs.New = func() any { return newLogRows() }
+	e.metrics.New = func() any { return newMetricRows() }
+	return e
+}
+
+func (e *chExporter) start(_ context.Context, host component.Host) error {
+	st, err := storeextension.FromHost(host, e.cfg.Store)
+	if err != nil {
+		return err
+	}
+	e.store = st
+	return nil
+}
+
+func (e *chExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
+	rows := e.traces.Get().(*traceRows)
+	defer e.traces.Put(rows)
+	rows.reset()
+	rows.appendTraces(td, e.cfg.TenantAttribute)
+	if err := e.insert(ctx, rows.spans); err != nil {
+		return err
+	}
+	// The trace-id index goes second: a span row without its index row is
+	// still found by a scan, an index row without spans would point nowhere.
+	// A retry after a failure here inserts the spans again; the index insert
+	// is what failed, so the retry is what completes it.
+	return e.insert(ctx, rows.traceIDs)
+}
+
+func (e *chExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	rows := e.logs.Get().(*logRows)
+	defer e.logs.Put(rows)
+	rows.reset()
+	rows.appendLogs(ld, e.cfg.TenantAttribute)
+	return e.insert(ctx, rows.batch)
+}
+
+func (e *chExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
+	rows := e.metrics.Get().(*metricRows)
+	defer e.metrics.Put(rows)
+	rows.reset()
+	rows.appendMetrics(md, e.cfg.TenantAttribute)
+	for _, b := range rows.batches() {
+		if err := e.insert(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insert writes one batch; an error the store will never accept (the rows
+// do not fit the table) is permanent so the queue does not retry it forever.
+func (e *chExporter) insert(ctx context.Context, b *store.Batch) error {
+	n, err := b.Rows()
+	if err != nil {
+		return consumererror.NewPermanent(err)
+	}
+	if n == 0 {
+		return nil
+	}
+	if err := e.store.Insert(ctx, b); err != nil {
+		if permanentStoreError(err) {
+			return consumererror.NewPermanent(fmt.Errorf("insert into %s: %w", b.Table, err))
+		}
+		return fmt.Errorf("insert into %s: %w", b.Table, err)
+	}
+	return nil
+}
+
+// permanentStoreError tells errors in the data or schema (retrying cannot
+// help) from outages (retrying is the point).
+func permanentStoreError(err error) bool {
+	code, ok := store.ErrorCode(err)
+	if !ok {
+		return false
+	}
+	switch code {
+	case 16, // NO_SUCH_COLUMN_IN_TABLE
+		27, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+		53, // TYPE_MISMATCH
+		60, // UNKNOWN_TABLE
+		70: // CANNOT_CONVERT_TYPE
+		return true
+	}
+	return false
+}
+
+// refuseWhenFull turns the sending queue's "full" into the answer OTLP
+// clients retry after a pause: gRPC UNAVAILABLE with RetryInfo, which the
+// OTLP receiver sends over HTTP as 503 with Retry-After.
+func refuseWhenFull(err error, retryAfter time.Duration) error {
+	if !errors.Is(err, exporterhelper.ErrQueueIsFull) {
+		return err
+	}
+	st, detailErr := status.New(codes.Unavailable, "the sending queue to the store is full; retry later").
+		WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)})
+	if detailErr != nil {
+		return err
+	}
+	return st.Err()
+}
+
+type tracesRefusingWhenFull struct {
+	exporter.Traces
+	retryAfter time.Duration
+}
+
+func (e *tracesRefusingWhenFull) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	return refuseWhenFull(e.Traces.ConsumeTraces(ctx, td), e.retryAfter)
+}
+
+type metricsRefusingWhenFull struct {
+	exporter.Metrics
+	retryAfter time.Duration
+}
+
+func (e *metricsRefusingWhenFull) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
+	return refuseWhenFull(e.Metrics.ConsumeMetrics(ctx, md), e.retryAfter)
+}
+
+type logsRefusingWhenFull struct {
+	exporter.Logs
+	retryAfter time.Duration
+}
+
+func (e *logsRefusingWhenFull) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	return refuseWhenFull(e.Logs.ConsumeLogs(ctx, ld), e.retryAfter)
+}

@@ -1,0 +1,85 @@
+package clickhouseexporter
+
+import (
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/slopipe/slopipe/store"
+)
+
+// logRows are the columns of otel_logs.
+type logRows struct {
+	batch *store.Batch
+	ids   hexArena
+
+	tenant, traceID, spanID, severityText, service, body       *store.Strings
+	resourceSchemaURL, scopeSchemaURL, scopeName, scopeVersion *store.Strings
+	eventName                                                  *store.Strings
+	timestamp                                                  *store.Times
+	traceFlags, severityNumber                                 *store.Numbers[uint8]
+	resourceAttrs, scopeAttrs, logAttrs                        *store.Maps
+}
+
+func newLogRows() *logRows {
+	r := &logRows{
+		tenant:            store.NewStrings("TenantId"),
+		timestamp:         store.NewTimes("Timestamp"),
+		traceID:           store.NewStrings("TraceId"),
+		spanID:            store.NewStrings("SpanId"),
+		traceFlags:        store.NewUInt8s("TraceFlags"),
+		severityText:      store.NewStrings("SeverityText"),
+		severityNumber:    store.NewUInt8s("SeverityNumber"),
+		service:           store.NewStrings("ServiceName"),
+		body:              store.NewStrings("Body"),
+		resourceSchemaURL: store.NewStrings("ResourceSchemaUrl"),
+		resourceAttrs:     store.NewMaps("ResourceAttributes"),
+		scopeSchemaURL:    store.NewStrings("ScopeSchemaUrl"),
+		scopeName:         store.NewStrings("ScopeName"),
+		scopeVersion:      store.NewStrings("ScopeVersion"),
+		scopeAttrs:        store.NewMaps("ScopeAttributes"),
+		logAttrs:          store.NewMaps("LogAttributes"),
+		eventName:         store.NewStrings("EventName"),
+	}
+	r.batch = store.NewBatch("otel_logs", r.tenant, r.timestamp, r.traceID, r.spanID, r.traceFlags,
+		r.severityText, r.severityNumber, r.service, r.body, r.resourceSchemaURL, r.resourceAttrs,
+		r.scopeSchemaURL, r.scopeName, r.scopeVersion, r.scopeAttrs, r.logAttrs, r.eventName)
+	return r
+}
+
+func (r *logRows) reset() { r.batch.Reset() }
+
+func (r *logRows) appendLogs(ld plog.Logs, tenantAttribute string) {
+	r.ids.reset(ld.LogRecordCount() * 48)
+	for _, rl := range ld.ResourceLogs().All() {
+		resource := rl.Resource()
+		tenant := tenantOf(resource, tenantAttribute)
+		service := serviceName(resource)
+		for _, sl := range rl.ScopeLogs().All() {
+			scope := sl.Scope()
+			for _, rec := range sl.LogRecords().All() {
+				ts := rec.Timestamp()
+				if ts == 0 {
+					// Many agents set only the observed time; contrib stores that.
+					ts = rec.ObservedTimestamp()
+				}
+				traceID, spanID := rec.TraceID(), rec.SpanID()
+				r.tenant.Append(tenant)
+				r.timestamp.Append(int64(ts))
+				r.traceID.Append(r.ids.hex(traceID[:]))
+				r.spanID.Append(r.ids.hex(spanID[:]))
+				r.traceFlags.Append(uint8(rec.Flags()))
+				r.severityText.Append(rec.SeverityText())
+				r.severityNumber.Append(uint8(rec.SeverityNumber()))
+				r.service.Append(service)
+				r.body.Append(rec.Body().AsString())
+				r.resourceSchemaURL.Append(rl.SchemaUrl())
+				putAttributes(r.resourceAttrs, resource.Attributes())
+				r.scopeSchemaURL.Append(sl.SchemaUrl())
+				r.scopeName.Append(scope.Name())
+				r.scopeVersion.Append(scope.Version())
+				putAttributes(r.scopeAttrs, scope.Attributes())
+				putAttributes(r.logAttrs, rec.Attributes())
+				r.eventName.Append(rec.EventName())
+			}
+		}
+	}
+}
