@@ -12,7 +12,15 @@ CHDB_DIR      := $(CACHE_DIR)/chdb-$(CHDB_VERSION)
 LIBCHDB       := $(CHDB_DIR)/libchdb.so
 export SLOPIPE_LIBCHDB ?= $(LIBCHDB)
 
-.PHONY: all build run test bench lint engine clean
+# Real peers the acceptance tests run against, kept in the cache too.
+TOOLS_DIR            := $(CACHE_DIR)/bin
+TELEMETRYGEN_VERSION := v0.161.0
+TELEMETRYGEN         := $(TOOLS_DIR)/telemetrygen-$(TELEMETRYGEN_VERSION)
+PROMETHEUS           := $(TOOLS_DIR)/prometheus-debian
+export SLOPIPE_TELEMETRYGEN ?= $(TELEMETRYGEN)
+export SLOPIPE_PROMETHEUS   ?= $(PROMETHEUS)
+
+.PHONY: all build run test bench lint engine peers clean
 
 all: build
 
@@ -24,8 +32,8 @@ build: engine
 run: build
 	./$(BIN)
 
-## test: every package, the store suite against the real engine on both backends
-test: engine
+## test: every package, against the real engine, telemetrygen and Prometheus
+test: engine peers
 	$(GO) test -count=1 ./...
 
 ## bench: benchmarks; results and the command that produced them go to docs/BENCHMARKS.md
@@ -61,6 +69,26 @@ $(LIBCHDB):
 	tar -xzf "$$tmp"/*.tgz -C "$$tmp" package/libchdb.so; \
 	mv "$$tmp/package/libchdb.so" "$(LIBCHDB).part"; mv "$(LIBCHDB).part" "$(LIBCHDB)"; \
 	echo "engine ready: $(LIBCHDB)"
+
+## peers: telemetrygen (Go proxy) and Prometheus (Debian's package, unpacked, not installed as a service)
+peers: $(TELEMETRYGEN) $(PROMETHEUS)
+
+$(TELEMETRYGEN):
+	@mkdir -p $(TOOLS_DIR)
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "installing telemetrygen $(TELEMETRYGEN_VERSION) into $(TOOLS_DIR)"; \
+	GOBIN="$$tmp" $(GO) install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$(TELEMETRYGEN_VERSION); \
+	mv "$$tmp/telemetrygen" "$@"
+
+$(PROMETHEUS):
+	@mkdir -p $(TOOLS_DIR)
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; cd "$$tmp"; \
+	echo "fetching Debian's prometheus package into $(TOOLS_DIR)"; \
+	if ! apt-get download prometheus >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi; \
+	  apt-get download prometheus >/dev/null; \
+	fi; \
+	dpkg -x prometheus_*.deb pkg; mv pkg/usr/bin/prometheus "$@"
 
 clean:
 	rm -rf bin bench.out

@@ -52,7 +52,7 @@ type storeHost struct{ st store.Store }
 
 func (storeHost) Start(context.Context, component.Host) error { return nil }
 func (storeHost) Shutdown(context.Context) error              { return nil }
-func (h storeHost) Store() store.Store                       { return h.st }
+func (h storeHost) Store() store.Store                        { return h.st }
 func (h storeHost) GetExtensions() map[component.ID]component.Component {
 	return map[component.ID]component.Component{component.NewID(storeextension.Type): h}
 }

@@ -9,7 +9,7 @@ import (
 // logRows are the columns of otel_logs.
 type logRows struct {
 	batch *store.Batch
-	ids   hexArena
+	text  textArena
 
 	tenant, traceID, spanID, severityText, service, body       *store.Strings
 	resourceSchemaURL, scopeSchemaURL, scopeName, scopeVersion *store.Strings
@@ -48,7 +48,7 @@ func newLogRows() *logRows {
 func (r *logRows) reset() { r.batch.Reset() }
 
 func (r *logRows) appendLogs(ld plog.Logs, tenantAttribute string) {
-	r.ids.reset(ld.LogRecordCount() * 48)
+	r.text.reset(ld.LogRecordCount() * 48)
 	for _, rl := range ld.ResourceLogs().All() {
 		resource := rl.Resource()
 		tenant := tenantOf(resource, tenantAttribute)
@@ -64,20 +64,20 @@ func (r *logRows) appendLogs(ld plog.Logs, tenantAttribute string) {
 				traceID, spanID := rec.TraceID(), rec.SpanID()
 				r.tenant.Append(tenant)
 				r.timestamp.Append(int64(ts))
-				r.traceID.Append(r.ids.hex(traceID[:]))
-				r.spanID.Append(r.ids.hex(spanID[:]))
+				r.traceID.Append(r.text.hex(traceID[:]))
+				r.spanID.Append(r.text.hex(spanID[:]))
 				r.traceFlags.Append(uint8(rec.Flags()))
 				r.severityText.Append(rec.SeverityText())
 				r.severityNumber.Append(uint8(rec.SeverityNumber()))
 				r.service.Append(service)
 				r.body.Append(rec.Body().AsString())
 				r.resourceSchemaURL.Append(rl.SchemaUrl())
-				putAttributes(r.resourceAttrs, resource.Attributes())
+				putAttributes(r.resourceAttrs, resource.Attributes(), &r.text)
 				r.scopeSchemaURL.Append(sl.SchemaUrl())
 				r.scopeName.Append(scope.Name())
 				r.scopeVersion.Append(scope.Version())
-				putAttributes(r.scopeAttrs, scope.Attributes())
-				putAttributes(r.logAttrs, rec.Attributes())
+				putAttributes(r.scopeAttrs, scope.Attributes(), &r.text)
+				putAttributes(r.logAttrs, rec.Attributes(), &r.text)
 				r.eventName.Append(rec.EventName())
 			}
 		}

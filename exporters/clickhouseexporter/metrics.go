@@ -10,7 +10,7 @@ import (
 // metricRows are the columns of the five otel_metrics_* tables, one batch
 // per metric type as in the contrib schema.
 type metricRows struct {
-	ids hexArena
+	text textArena
 
 	gauge, sum, histogram, expHistogram, summary *store.Batch
 
@@ -66,22 +66,23 @@ type metricContext struct {
 	scope           pcommon.InstrumentationScope
 	scopeSchema     string
 	metric          pmetric.Metric
+	text            *textArena
 }
 
 func (c *pointColumns) append(m *metricContext, attrs pcommon.Map, start, ts pcommon.Timestamp) {
 	c.tenant.Append(m.tenant)
-	putAttributes(c.resourceAttrs, m.resource.Attributes())
+	putAttributes(c.resourceAttrs, m.resource.Attributes(), m.text)
 	c.resourceSchemaURL.Append(m.resourceSchema)
 	c.scopeName.Append(m.scope.Name())
 	c.scopeVersion.Append(m.scope.Version())
-	putAttributes(c.scopeAttrs, m.scope.Attributes())
+	putAttributes(c.scopeAttrs, m.scope.Attributes(), m.text)
 	c.scopeDropped.Append(m.scope.DroppedAttributesCount())
 	c.scopeSchemaURL.Append(m.scopeSchema)
 	c.service.Append(m.service)
 	c.metricName.Append(m.metric.Name())
 	c.metricDescription.Append(m.metric.Description())
 	c.metricUnit.Append(m.metric.Unit())
-	putAttributes(c.attrs, attrs)
+	putAttributes(c.attrs, attrs, m.text)
 	c.startTime.Append(int64(start))
 	c.time.Append(int64(ts))
 }
@@ -105,19 +106,19 @@ func (c *exemplarColumns) columns() []store.Column {
 	return []store.Column{c.filteredAttrs, c.time, c.value, c.spanID, c.traceID}
 }
 
-func (c *exemplarColumns) append(exemplars pmetric.ExemplarSlice, ids *hexArena) {
+func (c *exemplarColumns) append(exemplars pmetric.ExemplarSlice, text *textArena) {
 	attrs := c.filteredAttrs.Elem.(*store.Maps)
 	times := c.time.Elem.(*store.Times)
 	values := c.value.Elem.(*store.Numbers[float64])
 	spans := c.spanID.Elem.(*store.Strings)
 	traces := c.traceID.Elem.(*store.Strings)
 	for _, ex := range exemplars.All() {
-		putAttributes(attrs, ex.FilteredAttributes())
+		putAttributes(attrs, ex.FilteredAttributes(), text)
 		times.Append(int64(ex.Timestamp()))
 		values.Append(exemplarValue(ex))
 		spanID, traceID := ex.SpanID(), ex.TraceID()
-		spans.Append(ids.hex(spanID[:]))
-		traces.Append(ids.hex(traceID[:]))
+		spans.Append(text.hex(spanID[:]))
+		traces.Append(text.hex(traceID[:]))
 	}
 	c.filteredAttrs.EndRow()
 	c.time.EndRow()
@@ -155,7 +156,7 @@ func (c *numberPointColumns) columns() []store.Column {
 	return append(cols, c.exemplars.columns()...)
 }
 
-func (c *numberPointColumns) append(m *metricContext, p pmetric.NumberDataPoint, ids *hexArena) {
+func (c *numberPointColumns) append(m *metricContext, p pmetric.NumberDataPoint) {
 	c.pointColumns.append(m, p.Attributes(), p.StartTimestamp(), p.Timestamp())
 	if p.ValueType() == pmetric.NumberDataPointValueTypeInt {
 		c.value.Append(float64(p.IntValue()))
@@ -163,7 +164,7 @@ func (c *numberPointColumns) append(m *metricContext, p pmetric.NumberDataPoint,
 		c.value.Append(p.DoubleValue())
 	}
 	c.flags.Append(uint32(p.Flags()))
-	c.exemplars.append(p.Exemplars(), ids)
+	c.exemplars.append(p.Exemplars(), m.text)
 }
 
 type histogramColumns struct {
@@ -199,13 +200,13 @@ func (c *histogramColumns) columns() []store.Column {
 	return append(cols, c.flags, c.min, c.max, c.temporality)
 }
 
-func (c *histogramColumns) append(m *metricContext, p pmetric.HistogramDataPoint, temporality pmetric.AggregationTemporality, ids *hexArena) {
+func (c *histogramColumns) append(m *metricContext, p pmetric.HistogramDataPoint, temporality pmetric.AggregationTemporality) {
 	c.pointColumns.append(m, p.Attributes(), p.StartTimestamp(), p.Timestamp())
 	c.count.Append(p.Count())
 	c.sum.Append(p.Sum())
 	appendUInt64s(c.bucketCounts, p.BucketCounts())
 	appendFloat64s(c.explicitBounds, p.ExplicitBounds())
-	c.exemplars.append(p.Exemplars(), ids)
+	c.exemplars.append(p.Exemplars(), m.text)
 	c.flags.Append(uint32(p.Flags()))
 	c.min.Append(p.Min())
 	c.max.Append(p.Max())
@@ -252,7 +253,7 @@ func (c *expHistogramColumns) columns() []store.Column {
 	return append(cols, c.flags, c.min, c.max, c.temporality)
 }
 
-func (c *expHistogramColumns) append(m *metricContext, p pmetric.ExponentialHistogramDataPoint, temporality pmetric.AggregationTemporality, ids *hexArena) {
+func (c *expHistogramColumns) append(m *metricContext, p pmetric.ExponentialHistogramDataPoint, temporality pmetric.AggregationTemporality) {
 	c.pointColumns.append(m, p.Attributes(), p.StartTimestamp(), p.Timestamp())
 	c.count.Append(p.Count())
 	c.sum.Append(p.Sum())
@@ -262,7 +263,7 @@ func (c *expHistogramColumns) append(m *metricContext, p pmetric.ExponentialHist
 	appendUInt64s(c.positiveCounts, p.Positive().BucketCounts())
 	c.negativeOffset.Append(p.Negative().Offset())
 	appendUInt64s(c.negativeCounts, p.Negative().BucketCounts())
-	c.exemplars.append(p.Exemplars(), ids)
+	c.exemplars.append(p.Exemplars(), m.text)
 	c.flags.Append(uint32(p.Flags()))
 	c.min.Append(p.Min())
 	c.max.Append(p.Max())
@@ -336,8 +337,8 @@ func (r *metricRows) reset() {
 }
 
 func (r *metricRows) appendMetrics(md pmetric.Metrics, tenantAttribute string) {
-	r.ids.reset(0)
-	var m metricContext
+	r.text.reset(0)
+	m := metricContext{text: &r.text}
 	for _, rm := range md.ResourceMetrics().All() {
 		m.resource = rm.Resource()
 		m.resourceSchema = rm.SchemaUrl()
@@ -358,7 +359,7 @@ func (r *metricRows) appendMetric(m *metricContext) {
 	switch m.metric.Type() {
 	case pmetric.MetricTypeGauge:
 		for _, p := range m.metric.Gauge().DataPoints().All() {
-			r.gaugeCols.append(m, p, &r.ids)
+			r.gaugeCols.append(m, p)
 		}
 	case pmetric.MetricTypeSum:
 		sum := m.metric.Sum()
@@ -367,19 +368,19 @@ func (r *metricRows) appendMetric(m *metricContext) {
 			monotonic = 1
 		}
 		for _, p := range sum.DataPoints().All() {
-			r.sumCols.append(m, p, &r.ids)
+			r.sumCols.append(m, p)
 			r.sumTemporality.Append(int32(sum.AggregationTemporality()))
 			r.sumMonotonic.Append(monotonic)
 		}
 	case pmetric.MetricTypeHistogram:
 		h := m.metric.Histogram()
 		for _, p := range h.DataPoints().All() {
-			r.histCols.append(m, p, h.AggregationTemporality(), &r.ids)
+			r.histCols.append(m, p, h.AggregationTemporality())
 		}
 	case pmetric.MetricTypeExponentialHistogram:
 		h := m.metric.ExponentialHistogram()
 		for _, p := range h.DataPoints().All() {
-			r.expCols.append(m, p, h.AggregationTemporality(), &r.ids)
+			r.expCols.append(m, p, h.AggregationTemporality())
 		}
 	case pmetric.MetricTypeSummary:
 		for _, p := range m.metric.Summary().DataPoints().All() {

@@ -14,7 +14,7 @@ import (
 type traceRows struct {
 	spans    *store.Batch
 	traceIDs *store.Batch
-	ids      hexArena
+	text     textArena
 
 	tenant, traceID, spanID, parentSpanID, traceState, spanName, spanKind, service *store.Strings
 	timestamp                                                                      *store.Times
@@ -83,7 +83,7 @@ func (r *traceRows) reset() {
 
 func (r *traceRows) appendTraces(td ptrace.Traces, tenantAttribute string) {
 	// Trace, span and parent IDs: 32+16+16 hex bytes per span, links extra.
-	r.ids.reset(td.SpanCount() * 64)
+	r.text.reset(td.SpanCount() * 64)
 	for _, rs := range td.ResourceSpans().All() {
 		resource := rs.Resource()
 		tenant := tenantOf(resource, tenantAttribute)
@@ -97,7 +97,7 @@ func (r *traceRows) appendTraces(td ptrace.Traces, tenantAttribute string) {
 	}
 	for key, bounds := range r.traceBounds {
 		r.indexTenant.Append(key.tenant)
-		r.indexTraceID.Append(r.ids.hex(key.id[:]))
+		r.indexTraceID.Append(r.text.hex(key.id[:]))
 		r.indexStart.Append(int64(bounds.start))
 		r.indexEnd.Append(int64(bounds.end))
 	}
@@ -111,17 +111,17 @@ func (r *traceRows) appendSpan(tenant, service string, resource pcommon.Resource
 
 	r.tenant.Append(tenant)
 	r.timestamp.Append(int64(start))
-	r.traceID.Append(r.ids.hex(traceID[:]))
-	r.spanID.Append(r.ids.hex(spanID[:]))
-	r.parentSpanID.Append(r.ids.hex(parentID[:]))
+	r.traceID.Append(r.text.hex(traceID[:]))
+	r.spanID.Append(r.text.hex(spanID[:]))
+	r.parentSpanID.Append(r.text.hex(parentID[:]))
 	r.traceState.Append(span.TraceState().AsRaw())
 	r.spanName.Append(span.Name())
 	r.spanKind.Append(spanKindName(span.Kind()))
 	r.service.Append(service)
-	putAttributes(r.resourceAttrs, resource.Attributes())
+	putAttributes(r.resourceAttrs, resource.Attributes(), &r.text)
 	r.scopeName.Append(scope.Name())
 	r.scopeVersion.Append(scope.Version())
-	putAttributes(r.spanAttrs, span.Attributes())
+	putAttributes(r.spanAttrs, span.Attributes(), &r.text)
 	var duration uint64
 	if end > start {
 		duration = uint64(end - start)
@@ -136,7 +136,7 @@ func (r *traceRows) appendSpan(tenant, service string, resource pcommon.Resource
 	for _, ev := range span.Events().All() {
 		eventTimes.Append(int64(ev.Timestamp()))
 		eventNames.Append(ev.Name())
-		putAttributes(eventAttrs, ev.Attributes())
+		putAttributes(eventAttrs, ev.Attributes(), &r.text)
 	}
 	r.eventTimes.EndRow()
 	r.eventNames.EndRow()
@@ -148,10 +148,10 @@ func (r *traceRows) appendSpan(tenant, service string, resource pcommon.Resource
 	linkAttrs := r.linkAttrs.Elem.(*store.Maps)
 	for _, link := range span.Links().All() {
 		lt, ls := link.TraceID(), link.SpanID()
-		linkTraceIDs.Append(r.ids.hex(lt[:]))
-		linkSpanIDs.Append(r.ids.hex(ls[:]))
+		linkTraceIDs.Append(r.text.hex(lt[:]))
+		linkSpanIDs.Append(r.text.hex(ls[:]))
 		linkStates.Append(link.TraceState().AsRaw())
-		putAttributes(linkAttrs, link.Attributes())
+		putAttributes(linkAttrs, link.Attributes(), &r.text)
 	}
 	r.linkTraceIDs.EndRow()
 	r.linkSpanIDs.EndRow()
