@@ -1,0 +1,74 @@
+package tenantprocessor
+
+import (
+	"errors"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// Refusal reasons, the reason attribute of the refusal counters.
+const (
+	reasonRateLimited       = "rate_limited"
+	reasonSeriesLimit       = "series_limit"
+	reasonRequestTooLarge   = "request_too_large"
+	reasonTooManyAttributes = "too_many_attributes"
+	reasonInvalidTenant     = "invalid_tenant"
+	reasonMissingTenant     = "missing_tenant"
+)
+
+// refusal is why a request was refused: the error handed back to the
+// receiver plus what the refusal counters need.
+type refusal struct {
+	reason string
+	// tenant is "" for invalid and missing tenants: the client chose those
+	// bytes, and they must not become metric label values.
+	tenant string
+	err    error
+}
+
+// permanentError is a refusal no retry can overcome. It carries both marks
+// the collector looks for: consumererror.IsPermanent finds the wrapped
+// permanent error, and the OTLP receiver's status.FromError finds
+// GRPCStatus directly and answers INVALID_ARGUMENT / HTTP 400 with msg as
+// the message. A bare consumererror.NewPermanent would be answered as
+// INTERNAL / HTTP 500, which tells the client the server is at fault.
+type permanentError struct {
+	msg     string
+	wrapped error
+}
+
+func (e *permanentError) Error() string { return e.msg }
+func (e *permanentError) Unwrap() error { return e.wrapped }
+func (e *permanentError) GRPCStatus() *status.Status {
+	return status.New(codes.InvalidArgument, e.msg)
+}
+
+func newPermanent(reason, tenant, msg string) *refusal {
+	return &refusal{reason: reason, tenant: tenant, err: &permanentError{msg: msg, wrapped: consumererror.NewPermanent(errors.New(msg))}}
+}
+
+// newRetryable answers RESOURCE_EXHAUSTED with RetryInfo, which the OTLP
+// receiver turns into HTTP 429 with Retry-After, and OTLP exporters honour
+// both. delay must already be whole seconds: Retry-After truncates.
+func newRetryable(reason, tenant, msg string, delay time.Duration) *refusal {
+	st := status.New(codes.ResourceExhausted, msg)
+	if withInfo, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(delay)}); err == nil {
+		st = withInfo
+	}
+	return &refusal{reason: reason, tenant: tenant, err: st.Err()}
+}
+
+// retryDelay rounds d up to whole seconds, at least one: the HTTP
+// Retry-After header carries whole seconds and truncates, and a client told
+// to retry "in 0s" would retry at once.
+func retryDelay(d time.Duration) time.Duration {
+	if d <= time.Second {
+		return time.Second
+	}
+	return (d + time.Second - 1).Truncate(time.Second)
+}
