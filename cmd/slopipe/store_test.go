@@ -3,111 +3,27 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
-func TestMain(m *testing.M) {
-	// The daemon tests run this binary again as the daemon itself.
-	if os.Getenv("SLOPIPE_TEST_AS_DAEMON") == "1" {
-		if err := run(os.Args[1:]); err != nil {
-			fmt.Fprintln(os.Stderr, "slopipe:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-type daemon struct {
-	cmd *exec.Cmd
-	out *strings.Builder
-}
-
-func startDaemon(t *testing.T, dataDir, addr string) *daemon {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-clickhouse-http-addr", addr)
-	cmd.Env = append(os.Environ(), "SLOPIPE_TEST_AS_DAEMON=1", "SLOPIPE_DATA_DIR="+dataDir)
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	d := &daemon{cmd: cmd, out: out}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/ping")
-		if err == nil {
-			resp.Body.Close()
-			return d
-		}
-		if time.Now().After(deadline) {
-			d.stop(t)
-			t.Fatalf("daemon did not come up: %s", out)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func (d *daemon) stop(t *testing.T) {
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- d.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("daemon exited with %v: %s", err, d.out)
-		}
-	case <-time.After(30 * time.Second):
-		d.cmd.Process.Kill()
-		t.Errorf("daemon did not stop on SIGTERM: %s", d.out)
-	}
-}
-
-func get(t *testing.T, addr, query string) string {
-	t.Helper()
-	resp, err := http.Get("http://" + addr + "/?query=" + url.QueryEscape(query))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("%s: %d %s", query, resp.StatusCode, body)
-	}
-	return string(body)
-}
-
 // The store acceptance path: the daemon starts on a fresh directory with the
 // real engine, answers ClickHouse's HTTP interface, takes 100 000 rows from
 // clickhouse-go/v2 over HTTP, and still has exactly them after a restart.
 func TestDaemonServesStoreAndKeepsDataAcrossRestart(t *testing.T) {
-	dataDir, addr := t.TempDir(), freeAddr(t)
-	d := startDaemon(t, dataDir, addr)
+	dataDir, ep := t.TempDir(), newEndpoints(t)
+	addr := ep.clickhouseHTTP
+	d := startDaemon(t, dataDir, ep, nil)
 
-	if v := get(t, addr, "SELECT version()"); !strings.HasPrefix(v, "26.5.") {
+	if v := query(t, addr, "SELECT version()"); !strings.HasPrefix(v, "26.5.") {
 		t.Fatalf("version %q", v)
 	}
-	tables := get(t, addr, "SHOW TABLES")
+	tables := query(t, addr, "SHOW TABLES")
 	for _, want := range []string{"otel_traces", "otel_logs", "otel_metrics_sum", "slopipe_sli_events"} {
 		if !strings.Contains(tables, want+"\n") {
 			t.Errorf("SHOW TABLES lacks %s:\n%s", want, tables)
@@ -146,10 +62,10 @@ func TestDaemonServesStoreAndKeepsDataAcrossRestart(t *testing.T) {
 		t.Fatalf("counted %d rows, sent 100000", n)
 	}
 	conn.Close()
-	d.stop(t)
+	d.stop()
 
-	d = startDaemon(t, dataDir, addr)
-	defer d.stop(t)
+	d = startDaemon(t, dataDir, ep, nil)
+	defer d.stop()
 	conn, err = clickhouse.Open(&clickhouse.Options{Addr: []string{addr}, Protocol: clickhouse.HTTP})
 	if err != nil {
 		t.Fatal(err)
@@ -161,8 +77,13 @@ func TestDaemonServesStoreAndKeepsDataAcrossRestart(t *testing.T) {
 }
 
 func TestMissingEngineSaysWhatToDo(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-clickhouse-http-addr", "off")
-	cmd.Env = append(os.Environ(), "SLOPIPE_TEST_AS_DAEMON=1", "SLOPIPE_DATA_DIR="+t.TempDir(), "SLOPIPE_LIBCHDB=/nonexistent/libchdb.so")
+	ep := newEndpoints(t)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "SLOPIPE_TEST_AS_DAEMON=1", "SLOPIPE_DATA_DIR="+t.TempDir(),
+		"SLOPIPE_LIBCHDB=/nonexistent/libchdb.so", "SLOPIPE_HEALTH_ENDPOINT="+ep.health,
+		"SLOPIPE_OTLP_GRPC_ENDPOINT="+ep.otlpGRPC, "SLOPIPE_OTLP_HTTP_ENDPOINT="+ep.otlpHTTP,
+		"SLOPIPE_REMOTE_WRITE_ENDPOINT="+ep.remoteWrite, "SLOPIPE_CLICKHOUSE_HTTP_ADDR="+ep.clickhouseHTTP,
+		"SLOPIPE_TELEMETRY_PORT="+ep.telemetryPort)
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatal("daemon started without its engine")

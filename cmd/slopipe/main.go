@@ -1,0 +1,64 @@
+// Command slopipe is the slopipe daemon, an OpenTelemetry Collector
+// distribution: OTLP and Prometheus remote-write in, per-tenant limits,
+// ClickHouse (embedded engine or server) out.
+//
+// Without --config it runs the built-in default configuration, everything on
+// localhost with the embedded store; `slopipe print-default-config` prints it
+// as a starting point and `slopipe validate --config FILE` checks a file.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/provider/envprovider"
+	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
+	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
+	"go.opentelemetry.io/collector/otelcol"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	if err := newCommand().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "slopipe:", err)
+		os.Exit(1)
+	}
+}
+
+func newCommand() *cobra.Command {
+	cmd := otelcol.NewCommand(otelcol.CollectorSettings{
+		BuildInfo: component.BuildInfo{
+			Command:     "slopipe",
+			Description: "slopipe: multi-tenant telemetry ingest, SLOs and cost attribution over ClickHouse",
+			Version:     version,
+		},
+		Factories: components,
+		ConfigProviderSettings: otelcol.ConfigProviderSettings{
+			ResolverSettings: confmap.ResolverSettings{
+				// Used when no --config is given.
+				URIs: []string{defaultConfigURI},
+				ProviderFactories: []confmap.ProviderFactory{
+					envprovider.NewFactory(),
+					fileprovider.NewFactory(),
+					yamlprovider.NewFactory(),
+					newDefaultConfigProviderFactory(),
+				},
+			},
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "print-default-config",
+		Short: "Print the built-in configuration slopipe runs without --config",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			_, err := c.OutOrStdout().Write(defaultConfig)
+			return err
+		},
+	})
+	return cmd
+}
