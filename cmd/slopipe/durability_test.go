@@ -153,7 +153,6 @@ func TestStoreOutageIsRiddenOutInThePersistentQueue(t *testing.T) {
 	ingest := startDaemon(t, filepath.Join(dir, "ingest"), ingestEP,
 		[]string{"SLOPIPE_CLICKHOUSE_DSN=http://" + storeEP.clickhouseHTTP + "/otel"},
 		"--config", defaultConfigURI,
-		"--config", `yaml:extensions::store::clickhouse_http::endpoint: ""`,
 		"--config", "yaml:exporters::clickhouse::retry_on_failure::max_interval: 1s")
 	t.Cleanup(ingest.stop)
 
@@ -192,7 +191,6 @@ func TestFullQueueRefusesWith503AndRetryAfter(t *testing.T) {
 	ingest := startDaemon(t, filepath.Join(dir, "ingest"), ingestEP,
 		[]string{"SLOPIPE_CLICKHOUSE_DSN=http://" + storeEP.clickhouseHTTP + "/otel"},
 		"--config", defaultConfigURI,
-		"--config", `yaml:extensions::store::clickhouse_http::endpoint: ""`,
 		"--config", "yaml:exporters::clickhouse::retry_on_failure::max_interval: 1s",
 		"--config", "yaml:exporters::clickhouse::sending_queue::queue_size: 1000",
 		"--config", "yaml:exporters::clickhouse::sending_queue::batch::min_size: 100")

@@ -1,7 +1,6 @@
 package storeextension
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/slopipe/slopipe/store"
@@ -14,6 +13,7 @@ type Config struct {
 
 	// ClickHouseHTTP serves ClickHouse's HTTP interface over the embedded
 	// store, for Grafana's ClickHouse data source and clickhouse-go clients.
+	// With a dsn it is not served: clients talk to the server itself.
 	ClickHouseHTTP HTTPConfig `mapstructure:"clickhouse_http"`
 }
 
@@ -30,9 +30,6 @@ type HTTPConfig struct {
 func (c *Config) Validate() error {
 	if err := c.Config.Validate(); err != nil {
 		return err
-	}
-	if c.DSN != "" && c.ClickHouseHTTP.Endpoint != "" {
-		return errors.New("clickhouse_http: the HTTP interface serves the embedded store; with a dsn, point clients at the server itself (set clickhouse_http.endpoint to \"\")")
 	}
 	for user := range c.ClickHouseHTTP.Users {
 		if user == "" {

@@ -43,7 +43,12 @@ func (e *Extension) Start(ctx context.Context, _ component.Host) error {
 	e.store = st
 	e.logger.Info("store ready", zap.String("backend", st.Backend()), zap.String("database", st.Database()))
 	emb, embedded := st.(*store.Embedded)
-	if !embedded || e.cfg.ClickHouseHTTP.Endpoint == "" {
+	if e.cfg.ClickHouseHTTP.Endpoint == "" {
+		return nil
+	}
+	if !embedded {
+		e.logger.Info("not serving the ClickHouse HTTP interface: the store is a ClickHouse server; point clients at it",
+			zap.String("clickhouse_http.endpoint", e.cfg.ClickHouseHTTP.Endpoint))
 		return nil
 	}
 	srv, err := chhttp.New(chhttp.Config{Addr: e.cfg.ClickHouseHTTP.Endpoint, Users: e.cfg.ClickHouseHTTP.Users}, emb,
