@@ -24,10 +24,21 @@ import (
 var version = "dev"
 
 func main() {
-	if err := newCommand().Execute(); err != nil {
+	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "slopipe:", err)
 		os.Exit(1)
 	}
+}
+
+// run runs the command line args; a configuration error comes back with
+// the file and line of the setting it names.
+func run(args []string) error {
+	cmd := newCommand()
+	cmd.SetArgs(args)
+	if err := cmd.Execute(); err != nil {
+		return locateConfigError(err, configFiles(args))
+	}
+	return nil
 }
 
 func newCommand() *cobra.Command {
@@ -51,6 +62,8 @@ func newCommand() *cobra.Command {
 			},
 		},
 	})
+	// run prints the error once, located.
+	cmd.SilenceErrors = true
 	cmd.AddCommand(&cobra.Command{
 		Use:   "print-default-config",
 		Short: "Print the built-in configuration slopipe runs without --config",

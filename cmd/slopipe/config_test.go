@@ -1,0 +1,76 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConfigErrorPath(t *testing.T) {
+	for _, tc := range []struct{ msg, want string }{
+		{"processors::tenant: limits.rate: must be a finite number >= 0, got -3", "processors tenant limits rate"},
+		{"exporters::clickhouse::sending_queue: `queue_size` must be positive", "exporters clickhouse sending_queue queue_size"},
+		{"extensions::file_storage/queue: directory must exist", "extensions file_storage/queue"},
+		{"failed to get config: cannot unmarshal the configuration: decoding failed due to the following error(s):\n\n" +
+			"'receivers' error reading configuration for \"otlp\": decoding failed due to the following error(s):\n\n" +
+			"'protocols.grpc' decoding failed due to the following error(s):\n\n'configgrpc.ServerConfig' has invalid keys: endpont",
+			"receivers otlp protocols grpc endpont"},
+		{"listen tcp 127.0.0.1:4317: bind: address already in use", ""},
+	} {
+		if got := strings.Join(configErrorPath(tc.msg), " "); got != tc.want {
+			t.Errorf("%q: path %q, want %q", tc.msg, got, tc.want)
+		}
+	}
+}
+
+func TestConfigFiles(t *testing.T) {
+	got := configFiles([]string{"validate", "--config", "a.yaml", "--config=file:/etc/b.yaml", "--config", "yaml:x::y: 1",
+		"--config", "slopipe:default", "--config=./c.yaml"})
+	if strings.Join(got, " ") != "a.yaml /etc/b.yaml ./c.yaml" {
+		t.Errorf("files %q", got)
+	}
+}
+
+// slopipe validate names the file, line and field of a bad setting; the
+// built-in configuration validates and prints as it is embedded.
+func TestValidateNamesFileLineAndField(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "slopipe.yaml")
+	if err := os.WriteFile(bad, []byte("processors:\n  tenant:\n    limits:\n      rate: -3\n      burst: 5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	slopipe := func(args ...string) (string, error) {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "SLOPIPE_TEST_AS_DAEMON=1", "SLOPIPE_DATA_DIR="+dir)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := slopipe("validate", "--config", defaultConfigURI, "--config", bad)
+	if err == nil {
+		t.Fatalf("validate accepted a negative rate: %s", out)
+	}
+	if want := bad + ":4: processors::tenant: limits.rate: must be"; !strings.Contains(out, want) {
+		t.Errorf("validate said %q, want it to contain %q", out, want)
+	}
+	if strings.Count(out, "limits.rate") != 1 {
+		t.Errorf("the error is printed more than once: %q", out)
+	}
+
+	if out, err := slopipe("validate"); err != nil {
+		t.Errorf("the built-in configuration does not validate: %v %s", err, out)
+	}
+	printed, err := slopipe("print-default-config")
+	if err != nil || printed != string(defaultConfig) {
+		t.Errorf("print-default-config printed something else than the built-in configuration (%v)", err)
+	}
+	// What it prints is a working configuration file.
+	file := filepath.Join(dir, "default.yaml")
+	if err := os.WriteFile(file, []byte(printed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := slopipe("validate", "--config", file); err != nil {
+		t.Errorf("the printed default does not validate: %v %s", err, out)
+	}
+}
