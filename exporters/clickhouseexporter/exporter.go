@@ -70,14 +70,13 @@ func (e *chExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	defer e.traces.Put(rows)
 	rows.reset()
 	rows.appendTraces(td, e.cfg.TenantAttribute)
-	if err := e.insert(ctx, rows.spans); err != nil {
+	// The trace-id index goes first: if the spans then fail, the retry
+	// writes the index rows again, and a duplicate (trace, start, end) row
+	// changes no lookup; the other order would duplicate spans.
+	if err := e.insert(ctx, rows.traceIDs); err != nil {
 		return err
 	}
-	// The trace-id index goes second: a span row without its index row is
-	// still found by a scan, an index row without spans would point nowhere.
-	// A retry after a failure here inserts the spans again; the index insert
-	// is what failed, so the retry is what completes it.
-	return e.insert(ctx, rows.traceIDs)
+	return e.insert(ctx, rows.spans)
 }
 
 func (e *chExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
@@ -93,9 +92,14 @@ func (e *chExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error 
 	defer e.metrics.Put(rows)
 	rows.reset()
 	rows.appendMetrics(md, e.cfg.TenantAttribute)
-	for _, b := range rows.batches() {
+	for i, b := range rows.batches() {
 		if err := e.insert(ctx, b); err != nil {
-			return err
+			if consumererror.IsPermanent(err) {
+				return err
+			}
+			// The tables before this one have their rows: the retry gets
+			// only the metric types not yet stored, so nothing is stored twice.
+			return consumererror.NewMetrics(err, metricsOfTypes(md, metricTypeOrder[i:]))
 		}
 	}
 	return nil

@@ -207,21 +207,7 @@ func TestMetricsOfEveryTypeLandInTheirTables(t *testing.T) {
 
 	md := testdata.GenerateMetricsAllTypes()
 	setTenant(md.ResourceMetrics().Len(), func(i int) pcommon.Resource { return md.ResourceMetrics().At(i).Resource() }, "metrics-acme")
-	wantRows := map[string]uint64{}
-	for _, rm := range md.ResourceMetrics().All() {
-		for _, sm := range rm.ScopeMetrics().All() {
-			for _, m := range sm.Metrics().All() {
-				table := map[pmetric.MetricType]string{
-					pmetric.MetricTypeGauge:                "otel_metrics_gauge",
-					pmetric.MetricTypeSum:                  "otel_metrics_sum",
-					pmetric.MetricTypeHistogram:            "otel_metrics_histogram",
-					pmetric.MetricTypeExponentialHistogram: "otel_metrics_exponential_histogram",
-					pmetric.MetricTypeSummary:              "otel_metrics_summary",
-				}[m.Type()]
-				wantRows[table] += uint64(dataPointCount(m))
-			}
-		}
-	}
+	wantRows := rowsPerTable(md)
 	if len(wantRows) != 5 {
 		t.Fatalf("test data covers %d metric types, want all 5", len(wantRows))
 	}
@@ -251,6 +237,26 @@ func TestMetricsOfEveryTypeLandInTheirTables(t *testing.T) {
 	if monotonic != sum.IsMonotonic() || temporality != int32(sum.AggregationTemporality()) {
 		t.Errorf("sum stored as monotonic=%v temporality=%d, want %v %d", monotonic, temporality, sum.IsMonotonic(), sum.AggregationTemporality())
 	}
+}
+
+// rowsPerTable is how many rows each metrics table should get for md.
+func rowsPerTable(md pmetric.Metrics) map[string]uint64 {
+	rows := map[string]uint64{}
+	for _, rm := range md.ResourceMetrics().All() {
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				table := map[pmetric.MetricType]string{
+					pmetric.MetricTypeGauge:                "otel_metrics_gauge",
+					pmetric.MetricTypeSum:                  "otel_metrics_sum",
+					pmetric.MetricTypeHistogram:            "otel_metrics_histogram",
+					pmetric.MetricTypeExponentialHistogram: "otel_metrics_exponential_histogram",
+					pmetric.MetricTypeSummary:              "otel_metrics_summary",
+				}[m.Type()]
+				rows[table] += uint64(dataPointCount(m))
+			}
+		}
+	}
+	return rows
 }
 
 func dataPointCount(m pmetric.Metric) int {
@@ -318,5 +324,77 @@ func TestRowsThatCannotFitTheTableAreNotRetried(t *testing.T) {
 	err := e.insert(context.Background(), bad)
 	if err == nil || !consumererror.IsPermanent(err) {
 		t.Fatalf("insert of an unknown column: got %v, want a permanent error", err)
+	}
+}
+
+// flakyStore fails the first insert into one table, as a store outage in
+// the middle of a request would.
+type flakyStore struct {
+	store.Store
+	failTable string
+	failed    bool
+}
+
+func (f *flakyStore) Insert(ctx context.Context, b *store.Batch) error {
+	if b.Table == f.failTable && !f.failed {
+		f.failed = true
+		return errors.New("connection reset by peer")
+	}
+	return f.Store.Insert(ctx, b)
+}
+
+// A request that fails half-way is retried for what is not stored yet, so
+// no row is stored twice.
+func TestRetryAfterAPartialFailureStoresEachRowOnce(t *testing.T) {
+	ctx := context.Background()
+	cfg := synchronousConfig()
+	cfg.BackOffConfig.Enabled = true
+	cfg.BackOffConfig.InitialInterval = 10 * time.Millisecond
+
+	for _, tc := range []struct{ table, tenant string }{
+		{"otel_metrics_histogram", "retry-metrics"},
+		{"otel_traces", "retry-traces"},
+	} {
+		flaky := &flakyStore{Store: testStore, failTable: tc.table}
+		if strings.HasPrefix(tc.table, "otel_metrics") {
+			exp, err := NewFactory().CreateMetrics(ctx, exportertest.NewNopSettings(Type), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := exp.Start(ctx, storeHost{flaky}); err != nil {
+				t.Fatal(err)
+			}
+			md := testdata.GenerateMetricsAllTypes()
+			setTenant(md.ResourceMetrics().Len(), func(i int) pcommon.Resource { return md.ResourceMetrics().At(i).Resource() }, tc.tenant)
+			if err := exp.ConsumeMetrics(ctx, md); err != nil {
+				t.Fatal(err)
+			}
+			exp.Shutdown(ctx)
+			for table, want := range rowsPerTable(md) {
+				if n := count(t, table, tc.tenant); n != want {
+					t.Errorf("%s: %d rows after a retry, want %d", table, n, want)
+				}
+			}
+		} else {
+			exp, err := NewFactory().CreateTraces(ctx, exportertest.NewNopSettings(Type), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := exp.Start(ctx, storeHost{flaky}); err != nil {
+				t.Fatal(err)
+			}
+			td := testdata.GenerateTraces(4)
+			setTenant(td.ResourceSpans().Len(), func(i int) pcommon.Resource { return td.ResourceSpans().At(i).Resource() }, tc.tenant)
+			if err := exp.ConsumeTraces(ctx, td); err != nil {
+				t.Fatal(err)
+			}
+			exp.Shutdown(ctx)
+			if n := count(t, "otel_traces", tc.tenant); n != 4 {
+				t.Errorf("otel_traces: %d rows after a retry, want 4", n)
+			}
+		}
+		if !flaky.failed {
+			t.Errorf("%s: the injected failure never happened", tc.table)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package clickhouseexporter
 
 import (
+	"slices"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
@@ -326,8 +328,36 @@ func newMetricRows() *metricRows {
 	return r
 }
 
+// batches are in metricTypeOrder.
 func (r *metricRows) batches() []*store.Batch {
 	return []*store.Batch{r.gauge, r.sum, r.histogram, r.expHistogram, r.summary}
+}
+
+var metricTypeOrder = []pmetric.MetricType{
+	pmetric.MetricTypeGauge, pmetric.MetricTypeSum, pmetric.MetricTypeHistogram,
+	pmetric.MetricTypeExponentialHistogram, pmetric.MetricTypeSummary,
+}
+
+// metricsOfTypes copies the metrics of md whose type is in types, with
+// their resources and scopes.
+func metricsOfTypes(md pmetric.Metrics, types []pmetric.MetricType) pmetric.Metrics {
+	out := pmetric.NewMetrics()
+	for _, rm := range md.ResourceMetrics().All() {
+		outRM := out.ResourceMetrics().AppendEmpty()
+		rm.Resource().CopyTo(outRM.Resource())
+		outRM.SetSchemaUrl(rm.SchemaUrl())
+		for _, sm := range rm.ScopeMetrics().All() {
+			outSM := outRM.ScopeMetrics().AppendEmpty()
+			sm.Scope().CopyTo(outSM.Scope())
+			outSM.SetSchemaUrl(sm.SchemaUrl())
+			for _, m := range sm.Metrics().All() {
+				if slices.Contains(types, m.Type()) {
+					m.CopyTo(outSM.Metrics().AppendEmpty())
+				}
+			}
+		}
+	}
+	return out
 }
 
 func (r *metricRows) reset() {
