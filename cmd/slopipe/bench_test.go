@@ -19,18 +19,8 @@ import (
 	"github.com/slopipe/slopipe/exporters/clickhouseexporter"
 	"github.com/slopipe/slopipe/processors/tenantprocessor"
 	"github.com/slopipe/slopipe/store"
-	"github.com/slopipe/slopipe/store/storeextension"
+	"github.com/slopipe/slopipe/store/storeextension/storeextensiontest"
 )
-
-// storeHost is a collector host whose only extension is an open store.
-type storeHost struct{ st store.Store }
-
-func (storeHost) Start(context.Context, component.Host) error { return nil }
-func (storeHost) Shutdown(context.Context) error              { return nil }
-func (h storeHost) Store() store.Store                        { return h.st }
-func (h storeHost) GetExtensions() map[component.ID]component.Component {
-	return map[component.ID]component.Component{component.NewID(storeextension.Type): h}
-}
 
 // pipeline is the ingest path of the default configuration in one process,
 // network aside: an OTLP request decoded as the receiver does, the tenant
@@ -56,7 +46,7 @@ func newPipeline(b *testing.B) *pipeline {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	host := storeHost{st}
+	host := storeextensiontest.NewHost(st)
 
 	expCfg := clickhouseexporter.NewFactory().CreateDefaultConfig().(*clickhouseexporter.Config)
 	expCfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()

@@ -135,33 +135,47 @@ func TestKill9LosesNoAcknowledgedItem(t *testing.T) {
 	waitForAcked(t, ep.clickhouseHTTP, l, 90*time.Second)
 }
 
+// serverMode is an ingest daemon in server mode and the store it writes
+// to: a slopipe serving its embedded engine over ClickHouse's HTTP
+// interface, as a ClickHouse server would, that a test can stop and start.
+type serverMode struct {
+	t                 *testing.T
+	storeDir          string
+	storeEP, ingestEP endpoints
+	store             *daemon
+}
+
+func startServerMode(t *testing.T, config ...string) *serverMode {
+	dir := t.TempDir()
+	m := &serverMode{t: t, storeDir: filepath.Join(dir, "store"), storeEP: newEndpoints(t), ingestEP: newEndpoints(t)}
+	m.startStore()
+	// Cleanups run last-in first-out: the ingest daemon stops first, while
+	// its store is still there for its final writes.
+	t.Cleanup(func() { m.store.stop() })
+	args := []string{"--config", defaultConfigURI, "--config", "yaml:exporters::clickhouse::retry_on_failure::max_interval: 1s"}
+	for _, c := range config {
+		args = append(args, "--config", c)
+	}
+	ingest := startDaemon(t, filepath.Join(dir, "ingest"), m.ingestEP,
+		[]string{"SLOPIPE_CLICKHOUSE_DSN=http://" + m.storeEP.clickhouseHTTP + "/otel"}, args...)
+	t.Cleanup(ingest.stop)
+	return m
+}
+
+func (m *serverMode) startStore() { m.store = startDaemon(m.t, m.storeDir, m.storeEP, nil) }
+func (m *serverMode) stopStore()  { m.store.stop() }
+
 // The store goes away under load: ingest keeps being acknowledged into the
 // persistent queue, and after the store is back every acknowledged item is
 // in it, exactly once.
 func TestStoreOutageIsRiddenOutInThePersistentQueue(t *testing.T) {
-	dir := t.TempDir()
-	// The store: a slopipe serving its embedded engine over ClickHouse's
-	// HTTP interface, as a ClickHouse server would.
-	storeEP := newEndpoints(t)
-	storeDaemon := startDaemon(t, filepath.Join(dir, "store"), storeEP, nil)
-	// Cleanups run last-in first-out: the ingest daemon stops first, while
-	// its store is still there for its final writes.
-	t.Cleanup(func() { storeDaemon.stop() })
-
-	// The ingest daemon in server mode, writing to it.
-	ingestEP := newEndpoints(t)
-	ingest := startDaemon(t, filepath.Join(dir, "ingest"), ingestEP,
-		[]string{"SLOPIPE_CLICKHOUSE_DSN=http://" + storeEP.clickhouseHTTP + "/otel"},
-		"--config", defaultConfigURI,
-		"--config", "yaml:exporters::clickhouse::retry_on_failure::max_interval: 1s")
-	t.Cleanup(ingest.stop)
-
-	l := startLoader(t, ingestEP.otlpHTTP, "outage", 2, 50, 20*time.Millisecond)
+	m := startServerMode(t)
+	l := startLoader(t, m.ingestEP.otlpHTTP, "outage", 2, 50, 20*time.Millisecond)
 	time.Sleep(2 * time.Second)
-	storeDaemon.stop()
+	m.stopStore()
 	down := time.Now()
 	time.Sleep(4 * time.Second)
-	storeDaemon = startDaemon(t, filepath.Join(dir, "store"), storeEP, nil)
+	m.startStore()
 	up := time.Now()
 	time.Sleep(2 * time.Second)
 	l.stop()
@@ -171,8 +185,8 @@ func TestStoreOutageIsRiddenOutInThePersistentQueue(t *testing.T) {
 	} else {
 		t.Logf("%d requests acknowledged while the store was down", n)
 	}
-	waitForAcked(t, storeEP.clickhouseHTTP, l, 90*time.Second)
-	waitForCount(t, storeEP.clickhouseHTTP, "SELECT count() FROM otel_traces WHERE TenantId = 'outage'",
+	waitForAcked(t, m.storeEP.clickhouseHTTP, l, 90*time.Second)
+	waitForCount(t, m.storeEP.clickhouseHTTP, "SELECT count() FROM otel_traces WHERE TenantId = 'outage'",
 		uint64(len(l.acked)*l.spansPerRequest), 30*time.Second)
 	if l.failed > 0 {
 		t.Errorf("%d requests were refused during the outage; the persistent queue should have taken them", l.failed)
@@ -183,25 +197,16 @@ func TestStoreOutageIsRiddenOutInThePersistentQueue(t *testing.T) {
 // data is refused with 503 and a Retry-After, never dropped; what was
 // acknowledged before is stored once the store is back.
 func TestFullQueueRefusesWith503AndRetryAfter(t *testing.T) {
-	dir := t.TempDir()
-	storeEP := newEndpoints(t)
-	storeDaemon := startDaemon(t, filepath.Join(dir, "store"), storeEP, nil)
-	t.Cleanup(func() { storeDaemon.stop() })
-	ingestEP := newEndpoints(t)
-	ingest := startDaemon(t, filepath.Join(dir, "ingest"), ingestEP,
-		[]string{"SLOPIPE_CLICKHOUSE_DSN=http://" + storeEP.clickhouseHTTP + "/otel"},
-		"--config", defaultConfigURI,
-		"--config", "yaml:exporters::clickhouse::retry_on_failure::max_interval: 1s",
-		"--config", "yaml:exporters::clickhouse::sending_queue::queue_size: 1000",
-		"--config", "yaml:exporters::clickhouse::sending_queue::batch::min_size: 100")
-	t.Cleanup(ingest.stop)
-	storeDaemon.stop()
+	m := startServerMode(t,
+		"yaml:exporters::clickhouse::sending_queue::queue_size: 1000",
+		"yaml:exporters::clickhouse::sending_queue::batch::min_size: 100")
+	m.stopStore()
 
 	client := &http.Client{Timeout: 5 * time.Second}
 	l := &loader{tenant: "full", spansPerRequest: 100}
 	var refused exportResult
 	for seq := uint64(1); seq <= 100; seq++ {
-		r := postTraces(client, ingestEP.otlpHTTP, "full", traceRequest(t, seq, 100))
+		r := postTraces(client, m.ingestEP.otlpHTTP, "full", traceRequest(t, seq, 100))
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
@@ -217,6 +222,6 @@ func TestFullQueueRefusesWith503AndRetryAfter(t *testing.T) {
 	}
 	t.Logf("queue full after %d acknowledged requests: %d %s", len(l.acked), refused.status, refused.body)
 
-	storeDaemon = startDaemon(t, filepath.Join(dir, "store"), storeEP, nil)
-	waitForAcked(t, storeEP.clickhouseHTTP, l, 90*time.Second)
+	m.startStore()
+	waitForAcked(t, m.storeEP.clickhouseHTTP, l, 90*time.Second)
 }

@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/slopipe/slopipe/store/storeextension/storeextensiontest"
 )
 
 const benchBatch = 10_000
@@ -88,7 +90,7 @@ func BenchmarkExportTraces(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := exp.Start(ctx, storeHost{testStore}); err != nil {
+	if err := exp.Start(ctx, storeextensiontest.NewHost(testStore)); err != nil {
 		b.Fatal(err)
 	}
 	defer exp.Shutdown(ctx)
@@ -109,7 +111,7 @@ func BenchmarkExportGauges(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := exp.Start(ctx, storeHost{testStore}); err != nil {
+	if err := exp.Start(ctx, storeextensiontest.NewHost(testStore)); err != nil {
 		b.Fatal(err)
 	}
 	defer exp.Shutdown(ctx)

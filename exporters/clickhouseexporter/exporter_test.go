@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
@@ -24,7 +23,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/slopipe/slopipe/store"
-	"github.com/slopipe/slopipe/store/storeextension"
+	"github.com/slopipe/slopipe/store/storeextension/storeextensiontest"
 )
 
 // One engine per process: every test shares the store TestMain opens and
@@ -45,16 +44,6 @@ func TestMain(m *testing.M) {
 	testStore.Close()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// storeHost is a collector host whose only extension is the store.
-type storeHost struct{ st store.Store }
-
-func (storeHost) Start(context.Context, component.Host) error { return nil }
-func (storeHost) Shutdown(context.Context) error              { return nil }
-func (h storeHost) Store() store.Store                        { return h.st }
-func (h storeHost) GetExtensions() map[component.ID]component.Component {
-	return map[component.ID]component.Component{component.NewID(storeextension.Type): h}
 }
 
 // synchronousConfig has no sending queue, so Consume returns once the rows
@@ -101,7 +90,7 @@ func TestTracesLandInContribColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := exp.Start(ctx, storeHost{testStore}); err != nil {
+	if err := exp.Start(ctx, storeextensiontest.NewHost(testStore)); err != nil {
 		t.Fatal(err)
 	}
 	defer exp.Shutdown(ctx)
@@ -165,7 +154,7 @@ func TestLogsLandInContribColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := exp.Start(ctx, storeHost{testStore}); err != nil {
+	if err := exp.Start(ctx, storeextensiontest.NewHost(testStore)); err != nil {
 		t.Fatal(err)
 	}
 	defer exp.Shutdown(ctx)
@@ -200,7 +189,7 @@ func TestMetricsOfEveryTypeLandInTheirTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := exp.Start(ctx, storeHost{testStore}); err != nil {
+	if err := exp.Start(ctx, storeextensiontest.NewHost(testStore)); err != nil {
 		t.Fatal(err)
 	}
 	defer exp.Shutdown(ctx)
@@ -361,7 +350,7 @@ func TestRetryAfterAPartialFailureStoresEachRowOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := exp.Start(ctx, storeHost{flaky}); err != nil {
+			if err := exp.Start(ctx, storeextensiontest.NewHost(flaky)); err != nil {
 				t.Fatal(err)
 			}
 			md := testdata.GenerateMetricsAllTypes()
@@ -380,7 +369,7 @@ func TestRetryAfterAPartialFailureStoresEachRowOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := exp.Start(ctx, storeHost{flaky}); err != nil {
+			if err := exp.Start(ctx, storeextensiontest.NewHost(flaky)); err != nil {
 				t.Fatal(err)
 			}
 			td := testdata.GenerateTraces(4)

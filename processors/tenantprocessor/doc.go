@@ -2,8 +2,8 @@
 // which tenant every resource of an incoming request belongs to, writes that
 // tenant onto the resource so the exporter can fill TenantId, enforces the
 // tenant's ingestion limits (rate and burst, request size, attributes per
-// item, active metric series) and records what each tenant sent per signal
-// and minute in slopipe_ingest_usage.
+// item, active metric series) and records what the pipeline accepted from
+// each tenant per signal and minute in slopipe_ingest_usage.
 //
 // It is the admission point of a multi-tenant pipeline: a refused request is
 // refused as a whole, before anything downstream sees it, with an error the

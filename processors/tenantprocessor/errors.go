@@ -72,3 +72,24 @@ func retryDelay(d time.Duration) time.Duration {
 	}
 	return (d + time.Second - 1).Truncate(time.Second)
 }
+
+// downstreamRetryAfter is what a client is told to wait when the pipeline
+// behind the processor refused its data without saying how long.
+const downstreamRetryAfter = 5 * time.Second
+
+// retryLater passes on a refusal from the rest of the pipeline. One that
+// already says what the client should do (a gRPC status such as the
+// exporter's "queue full" with RetryInfo, or a permanent error) goes back
+// as it is; any other — the memory limiter's "data refused" among them —
+// becomes UNAVAILABLE with RetryInfo, so that HTTP clients get 503 with
+// Retry-After instead of a bare 503.
+func retryLater(err error) error {
+	if _, ok := status.FromError(err); ok || consumererror.IsPermanent(err) {
+		return err
+	}
+	st := status.New(codes.Unavailable, err.Error()+"; retry later")
+	if withInfo, detailErr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(downstreamRetryAfter)}); detailErr == nil {
+		st = withInfo
+	}
+	return st.Err()
+}

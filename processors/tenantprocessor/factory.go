@@ -2,12 +2,13 @@ package tenantprocessor
 
 import (
 	"context"
-	"errors"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
-	"go.opentelemetry.io/collector/processor/processorhelper"
 )
 
 // Type is the processor's name in the collector configuration.
@@ -21,46 +22,71 @@ func NewFactory() processor.Factory {
 		processor.WithLogs(createLogs, component.StabilityLevelBeta))
 }
 
-// The processor writes the tenant attribute onto resources, so the pipeline
-// must hand it data of its own: with MutatesData the collector clones a
-// fanned-out request before it gets here.
-var capabilities = processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true})
-
-func createTraces(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
+func createTraces(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
 	p, err := acquire(set, cfg.(*Config))
 	if err != nil {
 		return nil, err
 	}
-	proc, err := processorhelper.NewTraces(ctx, set, cfg, next, p.processTraces,
-		capabilities, processorhelper.WithStart(p.Start), processorhelper.WithShutdown(p.release))
-	return proc, releaseOnError(ctx, p, err)
+	return tracesProcessor{signalProcessor{p}, next}, nil
 }
 
-func createMetrics(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Metrics) (processor.Metrics, error) {
+func createMetrics(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Metrics) (processor.Metrics, error) {
 	p, err := acquire(set, cfg.(*Config))
 	if err != nil {
 		return nil, err
 	}
-	proc, err := processorhelper.NewMetrics(ctx, set, cfg, next, p.processMetrics,
-		capabilities, processorhelper.WithStart(p.Start), processorhelper.WithShutdown(p.release))
-	return proc, releaseOnError(ctx, p, err)
+	return metricsProcessor{signalProcessor{p}, next}, nil
 }
 
-func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
+func createLogs(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
 	p, err := acquire(set, cfg.(*Config))
 	if err != nil {
 		return nil, err
 	}
-	proc, err := processorhelper.NewLogs(ctx, set, cfg, next, p.processLogs,
-		capabilities, processorhelper.WithStart(p.Start), processorhelper.WithShutdown(p.release))
-	return proc, releaseOnError(ctx, p, err)
+	return logsProcessor{signalProcessor{p}, next}, nil
 }
 
-// releaseOnError drops the reference a failed create took, since the
-// collector never shuts down a processor it failed to create.
-func releaseOnError(ctx context.Context, p *tenantProcessor, err error) error {
-	if err != nil {
-		return errors.Join(err, p.release(ctx))
-	}
-	return nil
+// signalProcessor is one signal's processor over the shared state. It is
+// not built on processorhelper because it must see the rest of the
+// pipeline's answer: usage counts only what was accepted, and a refusal
+// downstream gives the tenant its tokens back.
+type signalProcessor struct{ p *tenantProcessor }
+
+func (s signalProcessor) Start(ctx context.Context, host component.Host) error {
+	return s.p.Start(ctx, host)
+}
+func (s signalProcessor) Shutdown(ctx context.Context) error { return s.p.release(ctx) }
+
+// Capabilities: the processor writes the tenant attribute onto resources,
+// so the pipeline must hand it data of its own; with MutatesData the
+// collector clones a fanned-out request before it gets here.
+func (signalProcessor) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: true}
+}
+
+type tracesProcessor struct {
+	signalProcessor
+	next consumer.Traces
+}
+
+func (t tracesProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	return t.p.consumeTraces(ctx, td, t.next)
+}
+
+type metricsProcessor struct {
+	signalProcessor
+	next consumer.Metrics
+}
+
+func (m metricsProcessor) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
+	return m.p.consumeMetrics(ctx, md, m.next)
+}
+
+type logsProcessor struct {
+	signalProcessor
+	next consumer.Logs
+}
+
+func (l logsProcessor) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	return l.p.consumeLogs(ctx, ld, l.next)
 }

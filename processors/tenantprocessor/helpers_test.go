@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -203,7 +204,14 @@ func wantPermanent(t *testing.T, err error) {
 // wantRetry checks RESOURCE_EXHAUSTED with RetryInfo and returns the delay.
 func wantRetry(t *testing.T, err error) time.Duration {
 	t.Helper()
-	st := wantCode(t, err, codes.ResourceExhausted)
+	return wantRetryCode(t, err, codes.ResourceExhausted)
+}
+
+// wantRetryCode checks a retryable status code with RetryInfo and returns
+// the delay.
+func wantRetryCode(t *testing.T, err error, code codes.Code) time.Duration {
+	t.Helper()
+	st := wantCode(t, err, code)
 	if consumererror.IsPermanent(err) {
 		t.Fatalf("retryable refusal marked permanent: %v", err)
 	}
@@ -257,4 +265,18 @@ func attr(m pcommon.Map, k string) string {
 		return "<absent>"
 	}
 	return v.AsString()
+}
+
+// processTraces, processLogs and processMetrics run a request through the
+// processor as if the rest of the pipeline accepted it.
+func (p *tenantProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
+	return td, p.consumeTraces(ctx, td, consumertest.NewNop())
+}
+
+func (p *tenantProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	return ld, p.consumeLogs(ctx, ld, consumertest.NewNop())
+}
+
+func (p *tenantProcessor) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
+	return md, p.consumeMetrics(ctx, md, consumertest.NewNop())
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -273,6 +274,12 @@ func fieldSize(n int) int {
 	return size
 }
 
+// refusePut refuses a request still being admitted and returns its scratch.
+func (p *tenantProcessor) refusePut(req *request, ctx context.Context, r *refusal, sig signal, items int) error {
+	p.putRequest(req)
+	return p.refuse(ctx, r, sig, items)
+}
+
 func (p *tenantProcessor) refuse(ctx context.Context, r *refusal, sig signal, items int) error {
 	p.tel.refused(ctx, r, sig, items)
 	if ce := p.logger.Check(zap.DebugLevel, "request refused"); ce != nil {
@@ -287,9 +294,10 @@ var (
 	logsSizer    plog.ProtoMarshaler
 )
 
-func (p *tenantProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
+// admitTraces resolves the tenants of td, applies their limits and charges
+// them; the request it returns is settled once the pipeline has answered.
+func (p *tenantProcessor) admitTraces(ctx context.Context, td ptrace.Traces) (*request, error) {
 	req := p.getRequest()
-	defer p.putRequest(req)
 	hdr, hdrOK := p.resolver.headerTenant(ctx)
 	ov := p.limits.Load()
 	rss := td.ResourceSpans()
@@ -298,7 +306,7 @@ func (p *tenantProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 		attrs := rs.Resource().Attributes()
 		tenant, ref := p.resolver.resolve(hdr, hdrOK, attrs, i)
 		if ref != nil {
-			return td, p.refuse(ctx, ref, sigTraces, td.SpanCount())
+			return nil, p.refusePut(req, ctx, ref, sigTraces, td.SpanCount())
 		}
 		setTenant(attrs, p.cfg.ResourceAttribute, tenant)
 		po := req.portion(tenant, ov)
@@ -309,21 +317,32 @@ func (p *tenantProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 			po.items += spans.Len()
 			if maxAttrs > 0 {
 				if ref := checkSpans(spans, maxAttrs, tenant); ref != nil {
-					return td, p.refuse(ctx, ref, sigTraces, td.SpanCount())
+					return nil, p.refusePut(req, ctx, ref, sigTraces, td.SpanCount())
 				}
 			}
 		}
 		po.bytes += fieldSize(tracesSizer.ResourceSpansSize(rs))
 	}
 	if ref := p.admit(ctx, req, sigTraces); ref != nil {
-		return td, p.refuse(ctx, ref, sigTraces, td.SpanCount())
+		return nil, p.refusePut(req, ctx, ref, sigTraces, td.SpanCount())
 	}
-	return td, nil
+	return req, nil
 }
 
-func (p *tenantProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+// consumeTraces admits td, hands it on, and settles the request with the
+// pipeline's answer.
+func (p *tenantProcessor) consumeTraces(ctx context.Context, td ptrace.Traces, next consumer.Traces) error {
+	req, err := p.admitTraces(ctx, td)
+	if err != nil {
+		return err
+	}
+	return p.settle(ctx, req, sigTraces, next.ConsumeTraces(ctx, td))
+}
+
+// admitLogs resolves the tenants of ld, applies their limits and charges
+// them; the request it returns is settled once the pipeline has answered.
+func (p *tenantProcessor) admitLogs(ctx context.Context, ld plog.Logs) (*request, error) {
 	req := p.getRequest()
-	defer p.putRequest(req)
 	hdr, hdrOK := p.resolver.headerTenant(ctx)
 	ov := p.limits.Load()
 	rls := ld.ResourceLogs()
@@ -332,7 +351,7 @@ func (p *tenantProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.L
 		attrs := rl.Resource().Attributes()
 		tenant, ref := p.resolver.resolve(hdr, hdrOK, attrs, i)
 		if ref != nil {
-			return ld, p.refuse(ctx, ref, sigLogs, ld.LogRecordCount())
+			return nil, p.refusePut(req, ctx, ref, sigLogs, ld.LogRecordCount())
 		}
 		setTenant(attrs, p.cfg.ResourceAttribute, tenant)
 		po := req.portion(tenant, ov)
@@ -347,21 +366,32 @@ func (p *tenantProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.L
 			for k := 0; k < records.Len(); k++ {
 				if n := records.At(k).Attributes().Len(); n > maxAttrs {
 					what := "log record " + strconv.Itoa(k) + " of scope " + strconv.Itoa(j) + " of resource " + strconv.Itoa(i)
-					return ld, p.refuse(ctx, tooManyAttributes(tenant, what, n, maxAttrs), sigLogs, ld.LogRecordCount())
+					return nil, p.refusePut(req, ctx, tooManyAttributes(tenant, what, n, maxAttrs), sigLogs, ld.LogRecordCount())
 				}
 			}
 		}
 		po.bytes += fieldSize(logsSizer.ResourceLogsSize(rl))
 	}
 	if ref := p.admit(ctx, req, sigLogs); ref != nil {
-		return ld, p.refuse(ctx, ref, sigLogs, ld.LogRecordCount())
+		return nil, p.refusePut(req, ctx, ref, sigLogs, ld.LogRecordCount())
 	}
-	return ld, nil
+	return req, nil
 }
 
-func (p *tenantProcessor) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
+// consumeLogs admits ld, hands it on, and settles the request with the
+// pipeline's answer.
+func (p *tenantProcessor) consumeLogs(ctx context.Context, ld plog.Logs, next consumer.Logs) error {
+	req, err := p.admitLogs(ctx, ld)
+	if err != nil {
+		return err
+	}
+	return p.settle(ctx, req, sigLogs, next.ConsumeLogs(ctx, ld))
+}
+
+// admitMetrics resolves the tenants of md, applies their limits and charges
+// them; the request it returns is settled once the pipeline has answered.
+func (p *tenantProcessor) admitMetrics(ctx context.Context, md pmetric.Metrics) (*request, error) {
 	req := p.getRequest()
-	defer p.putRequest(req)
 	hdr, hdrOK := p.resolver.headerTenant(ctx)
 	ov := p.limits.Load()
 	rms := md.ResourceMetrics()
@@ -370,7 +400,7 @@ func (p *tenantProcessor) processMetrics(ctx context.Context, md pmetric.Metrics
 		attrs := rm.Resource().Attributes()
 		tenant, ref := p.resolver.resolve(hdr, hdrOK, attrs, i)
 		if ref != nil {
-			return md, p.refuse(ctx, ref, sigMetrics, md.DataPointCount())
+			return nil, p.refusePut(req, ctx, ref, sigMetrics, md.DataPointCount())
 		}
 		setTenant(attrs, p.cfg.ResourceAttribute, tenant)
 		po := req.portion(tenant, ov)
@@ -404,16 +434,26 @@ func (p *tenantProcessor) processMetrics(ctx context.Context, md pmetric.Metrics
 				}
 				if sc.bad >= 0 {
 					what := "data point " + strconv.Itoa(sc.bad) + " of metric " + strconv.Quote(m.Name())
-					return md, p.refuse(ctx, tooManyAttributes(tenant, what, sc.badLen, sc.maxAttrs), sigMetrics, md.DataPointCount())
+					return nil, p.refusePut(req, ctx, tooManyAttributes(tenant, what, sc.badLen, sc.maxAttrs), sigMetrics, md.DataPointCount())
 				}
 			}
 		}
 		po.bytes += fieldSize(metricsSizer.ResourceMetricsSize(rm))
 	}
 	if ref := p.admit(ctx, req, sigMetrics); ref != nil {
-		return md, p.refuse(ctx, ref, sigMetrics, md.DataPointCount())
+		return nil, p.refusePut(req, ctx, ref, sigMetrics, md.DataPointCount())
 	}
-	return md, nil
+	return req, nil
+}
+
+// consumeMetrics admits md, hands it on, and settles the request with the
+// pipeline's answer.
+func (p *tenantProcessor) consumeMetrics(ctx context.Context, md pmetric.Metrics, next consumer.Metrics) error {
+	req, err := p.admitMetrics(ctx, md)
+	if err != nil {
+		return err
+	}
+	return p.settle(ctx, req, sigMetrics, next.ConsumeMetrics(ctx, md))
 }
 
 func checkSpans(spans ptrace.SpanSlice, maxAttrs int, tenant string) *refusal {
@@ -498,8 +538,6 @@ func (p *tenantProcessor) admit(ctx context.Context, req *request, sig signal) *
 			}
 		}
 	}
-	usageOn := p.usageOn.Load()
-	minute := now.Unix() / 60 * 60
 	for i := range req.portions {
 		po := &req.portions[i]
 		st := po.st
@@ -510,11 +548,38 @@ func (p *tenantProcessor) admit(ctx context.Context, req *request, sig signal) *
 			st.touchSeries(nowNs, po.hashes)
 		}
 		st.lastSeen = nowNs
-		if usageOn {
-			st.addUsage(sig, minute, uint64(po.items), uint64(po.bytes))
-		}
 	}
 	unlockAll(req)
+	return nil
+}
+
+// settle completes an admitted request with the answer of the rest of the
+// pipeline. Accepted, it counts as the tenants' usage. Refused downstream
+// (memory pressure, a full sending queue), the client will send it again:
+// the tokens go back, no usage is counted, and the answer is one OTLP
+// clients retry after a pause.
+func (p *tenantProcessor) settle(ctx context.Context, req *request, sig signal, downstream error) error {
+	defer p.putRequest(req)
+	if downstream != nil {
+		for i := range req.portions {
+			po := &req.portions[i]
+			if po.lim.Rate > 0 {
+				po.st.mu.Lock()
+				po.st.tokens = min(po.st.tokens+float64(po.items), float64(po.lim.Burst))
+				po.st.mu.Unlock()
+			}
+		}
+		return retryLater(downstream)
+	}
+	if p.usageOn.Load() {
+		minute := p.now().Unix() / 60 * 60
+		for i := range req.portions {
+			po := &req.portions[i]
+			po.st.mu.Lock()
+			po.st.addUsage(sig, minute, uint64(po.items), uint64(po.bytes))
+			po.st.mu.Unlock()
+		}
+	}
 	for i := range req.portions {
 		po := &req.portions[i]
 		p.tel.acceptedItems.Add(ctx, int64(po.items), po.st.accepted[sig]...)

@@ -2,6 +2,7 @@ package tenantprocessor
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -9,8 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 func TestResourceAttributeWritten(t *testing.T) {
@@ -530,5 +535,45 @@ func TestConcurrentTenants(t *testing.T) {
 	}
 	if usage != accepted.Load() {
 		t.Fatalf("usage counts %d items, %d were accepted", usage, accepted.Load())
+	}
+}
+
+// When the rest of the pipeline refuses an admitted request (memory
+// pressure, a full queue), the client will resend it: it is not usage, the
+// tenant gets its tokens back, and the answer tells the client to retry.
+func TestRefusedDownstreamIsRetryableAndNotCharged(t *testing.T) {
+	tp := newTestProcessor(t, func(c *Config) { c.Limits = Limits{Rate: 10, Burst: 10} })
+	refuse := consumertest.NewErr(errors.New("data refused due to high memory usage"))
+
+	err := tp.consumeTraces(orgID("acme"), traces(res{items: 10}), refuse)
+	if !strings.Contains(err.Error(), "high memory usage") {
+		t.Errorf("message %q does not say why", err)
+	}
+	if d := wantRetryCode(t, err, codes.Unavailable); d != downstreamRetryAfter {
+		t.Errorf("RetryInfo delay %v, want %v", d, downstreamRetryAfter)
+	}
+	// The full burst is there again: the refused request took nothing.
+	if _, err := tp.processTraces(orgID("acme"), traces(res{items: 10})); err != nil {
+		t.Fatalf("tokens were not given back: %v", err)
+	}
+	if err := tp.flusher.flush(context.Background(), tp.tenants); err != nil {
+		t.Fatal(err)
+	}
+	var items uint64
+	for _, row := range tp.sink.take() {
+		items += row.items
+	}
+	if items != 10 {
+		t.Errorf("usage counts %d items, want only the 10 accepted", items)
+	}
+
+	// An answer that already says what to do goes back unchanged.
+	full := status.New(codes.Unavailable, "the sending queue to the store is full").Err()
+	if got := tp.consumeTraces(orgID("other"), traces(res{items: 1}), consumertest.NewErr(full)); got != full {
+		t.Errorf("a status from downstream became %v", got)
+	}
+	permanent := consumererror.NewPermanent(errors.New("bad rows"))
+	if got := tp.consumeTraces(orgID("other"), traces(res{items: 1}), consumertest.NewErr(permanent)); got != permanent {
+		t.Errorf("a permanent error from downstream became %v", got)
 	}
 }

@@ -12,23 +12,8 @@ import (
 	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/storeextension/storeextensiontest"
 )
-
-// storeHost offers one store extension, as the collector's host does.
-type storeHost struct {
-	id component.ID
-	st store.Store
-}
-
-func (h storeHost) GetExtensions() map[component.ID]component.Component {
-	return map[component.ID]component.Component{h.id: storeExtension{h.st}}
-}
-
-type storeExtension struct{ st store.Store }
-
-func (storeExtension) Start(context.Context, component.Host) error { return nil }
-func (storeExtension) Shutdown(context.Context) error              { return nil }
-func (e storeExtension) Store() store.Store                        { return e.st }
 
 // TestUsageInTheStore runs usage through the factory-built processors into
 // the embedded engine's slopipe_ingest_usage, two flushes (ticker and
@@ -57,7 +42,7 @@ func TestUsageInTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host := storeHost{id: cfg.Store, st: st}
+	host := storeextensiontest.NewHostWithID(cfg.Store, st)
 	for _, c := range []component.Component{tr, lg} {
 		if err := c.Start(ctx, host); err != nil {
 			t.Fatal(err)
