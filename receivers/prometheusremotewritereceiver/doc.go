@@ -28,7 +28,9 @@
 // What it is not: not a scraper (see the collector's prometheus receiver),
 // not remote read, not the OTLP translation of the Prometheus server's own
 // /api/v1/otlp endpoint; it does not deduplicate, reorder or check samples
-// against what was received before, and it knows nothing about tenants beyond
-// passing the request context (with client metadata when include_metadata is
-// set) to the next consumer.
+// against what was received before, and it does not decide tenants: it
+// passes the request context (with client metadata when include_metadata is
+// set) to the next consumer, adding the tenant header there for senders that
+// name their tenant in the URL (/tenants/<tenant>/api/v1/write) because they
+// cannot set headers.
 package prometheusremotewritereceiver // import "github.com/slopipe/slopipe/receivers/prometheusremotewritereceiver"
