@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"sync"
 	"testing"
@@ -91,6 +93,20 @@ func TestNoisyTenantIsRefusedWhileCalmTenantIsServed(t *testing.T) {
 	}
 	if calm.accepted != calm.sent || calm.refused429 > 0 {
 		t.Errorf("calm tenant within its rate: %d of %d spans accepted, %d refusals", calm.accepted, calm.sent, calm.refused429)
+	}
+	// The refusals are in slopipe's own metrics, per tenant and reason.
+	resp, err := http.Get("http://127.0.0.1:" + ep.telemetryPort + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exposition, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	refusedNoisy := regexp.MustCompile(`(?m)^slopipe_tenant_refused_requests(?:_total)?\{[^}]*reason="rate_limited"[^}]*tenant="noisy"[^}]*\} (\d+)`)
+	if m := refusedNoisy.FindSubmatch(exposition); m == nil || string(m[1]) != strconv.Itoa(noisy.refused429) {
+		t.Errorf("own metrics: want slopipe_tenant_refused_requests{reason=\"rate_limited\",tenant=\"noisy\"} %d, found %q", noisy.refused429, m)
+	}
+	if regexp.MustCompile(`(?m)^slopipe_tenant_refused_requests(?:_total)?\{[^}]*tenant="calm"`).Match(exposition) {
+		t.Error("own metrics count refusals for calm")
 	}
 	waitForCount(t, ep.clickhouseHTTP, "SELECT count() FROM otel_traces WHERE TenantId = 'calm'", uint64(calm.accepted), 60*time.Second)
 	waitForCount(t, ep.clickhouseHTTP, "SELECT count() FROM otel_traces WHERE TenantId = 'noisy'", uint64(noisy.accepted), 60*time.Second)
