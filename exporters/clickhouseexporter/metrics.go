@@ -169,16 +169,46 @@ func (c *numberPointColumns) append(m *metricContext, p pmetric.NumberDataPoint)
 	c.exemplars.append(p.Exemplars(), m.text)
 }
 
+// histogramTail are the columns both histogram tables end with.
+type histogramTail struct {
+	exemplars   exemplarColumns
+	flags       *store.Numbers[uint32]
+	min, max    *store.Numbers[float64]
+	temporality *store.Numbers[int32]
+}
+
+func newHistogramTail() histogramTail {
+	return histogramTail{
+		exemplars:   newExemplarColumns(),
+		flags:       store.NewUInt32s("Flags"),
+		min:         store.NewFloat64s("Min"),
+		max:         store.NewFloat64s("Max"),
+		temporality: store.NewInt32s("AggregationTemporality"),
+	}
+}
+
+func (c *histogramTail) columns() []store.Column {
+	return append(c.exemplars.columns(), c.flags, c.min, c.max, c.temporality)
+}
+
+// append takes the two point types' common fields as values: passing the
+// point as an interface would allocate per point.
+func (c *histogramTail) append(exemplars pmetric.ExemplarSlice, flags pmetric.DataPointFlags, minimum, maximum float64,
+	temporality pmetric.AggregationTemporality, text *textArena) {
+	c.exemplars.append(exemplars, text)
+	c.flags.Append(uint32(flags))
+	c.min.Append(minimum)
+	c.max.Append(maximum)
+	c.temporality.Append(int32(temporality))
+}
+
 type histogramColumns struct {
 	pointColumns
 	count          *store.Numbers[uint64]
 	sum            *store.Numbers[float64]
 	bucketCounts   *store.Arrays
 	explicitBounds *store.Arrays
-	exemplars      exemplarColumns
-	flags          *store.Numbers[uint32]
-	min, max       *store.Numbers[float64]
-	temporality    *store.Numbers[int32]
+	histogramTail
 }
 
 func newHistogramColumns() histogramColumns {
@@ -188,18 +218,13 @@ func newHistogramColumns() histogramColumns {
 		sum:            store.NewFloat64s("Sum"),
 		bucketCounts:   store.NewArrays("BucketCounts", store.NewUInt64s("")),
 		explicitBounds: store.NewArrays("ExplicitBounds", store.NewFloat64s("")),
-		exemplars:      newExemplarColumns(),
-		flags:          store.NewUInt32s("Flags"),
-		min:            store.NewFloat64s("Min"),
-		max:            store.NewFloat64s("Max"),
-		temporality:    store.NewInt32s("AggregationTemporality"),
+		histogramTail:  newHistogramTail(),
 	}
 }
 
 func (c *histogramColumns) columns() []store.Column {
 	cols := append(c.pointColumns.columns(), c.count, c.sum, c.bucketCounts, c.explicitBounds)
-	cols = append(cols, c.exemplars.columns()...)
-	return append(cols, c.flags, c.min, c.max, c.temporality)
+	return append(cols, c.histogramTail.columns()...)
 }
 
 func (c *histogramColumns) append(m *metricContext, p pmetric.HistogramDataPoint, temporality pmetric.AggregationTemporality) {
@@ -208,11 +233,7 @@ func (c *histogramColumns) append(m *metricContext, p pmetric.HistogramDataPoint
 	c.sum.Append(p.Sum())
 	appendUInt64s(c.bucketCounts, p.BucketCounts())
 	appendFloat64s(c.explicitBounds, p.ExplicitBounds())
-	c.exemplars.append(p.Exemplars(), m.text)
-	c.flags.Append(uint32(p.Flags()))
-	c.min.Append(p.Min())
-	c.max.Append(p.Max())
-	c.temporality.Append(int32(temporality))
+	c.histogramTail.append(p.Exemplars(), p.Flags(), p.Min(), p.Max(), temporality, m.text)
 }
 
 type expHistogramColumns struct {
@@ -223,10 +244,7 @@ type expHistogramColumns struct {
 	zeroCount                      *store.Numbers[uint64]
 	positiveOffset, negativeOffset *store.Numbers[int32]
 	positiveCounts, negativeCounts *store.Arrays
-	exemplars                      exemplarColumns
-	flags                          *store.Numbers[uint32]
-	min, max                       *store.Numbers[float64]
-	temporality                    *store.Numbers[int32]
+	histogramTail
 }
 
 func newExpHistogramColumns() expHistogramColumns {
@@ -240,19 +258,14 @@ func newExpHistogramColumns() expHistogramColumns {
 		positiveCounts: store.NewArrays("PositiveBucketCounts", store.NewUInt64s("")),
 		negativeOffset: store.NewInt32s("NegativeOffset"),
 		negativeCounts: store.NewArrays("NegativeBucketCounts", store.NewUInt64s("")),
-		exemplars:      newExemplarColumns(),
-		flags:          store.NewUInt32s("Flags"),
-		min:            store.NewFloat64s("Min"),
-		max:            store.NewFloat64s("Max"),
-		temporality:    store.NewInt32s("AggregationTemporality"),
+		histogramTail:  newHistogramTail(),
 	}
 }
 
 func (c *expHistogramColumns) columns() []store.Column {
 	cols := append(c.pointColumns.columns(), c.count, c.sum, c.scale, c.zeroCount,
 		c.positiveOffset, c.positiveCounts, c.negativeOffset, c.negativeCounts)
-	cols = append(cols, c.exemplars.columns()...)
-	return append(cols, c.flags, c.min, c.max, c.temporality)
+	return append(cols, c.histogramTail.columns()...)
 }
 
 func (c *expHistogramColumns) append(m *metricContext, p pmetric.ExponentialHistogramDataPoint, temporality pmetric.AggregationTemporality) {
@@ -265,11 +278,7 @@ func (c *expHistogramColumns) append(m *metricContext, p pmetric.ExponentialHist
 	appendUInt64s(c.positiveCounts, p.Positive().BucketCounts())
 	c.negativeOffset.Append(p.Negative().Offset())
 	appendUInt64s(c.negativeCounts, p.Negative().BucketCounts())
-	c.exemplars.append(p.Exemplars(), m.text)
-	c.flags.Append(uint32(p.Flags()))
-	c.min.Append(p.Min())
-	c.max.Append(p.Max())
-	c.temporality.Append(int32(temporality))
+	c.histogramTail.append(p.Exemplars(), p.Flags(), p.Min(), p.Max(), temporality, m.text)
 }
 
 type summaryColumns struct {
