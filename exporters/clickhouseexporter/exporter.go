@@ -17,7 +17,6 @@ package clickhouseexporter
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -92,17 +91,21 @@ func (e *chExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error 
 	defer e.metrics.Put(rows)
 	rows.reset()
 	rows.appendMetrics(md, e.cfg.TenantAttribute)
+	var rejected []error
 	for i, b := range rows.batches() {
-		if err := e.insert(ctx, b); err != nil {
-			if consumererror.IsPermanent(err) {
-				return err
-			}
+		err := e.insert(ctx, b)
+		switch {
+		case err == nil:
+		case consumererror.IsPermanent(err):
+			// Rows this table will never take do not hold back the others.
+			rejected = append(rejected, err)
+		default:
 			// The tables before this one have their rows: the retry gets
 			// only the metric types not yet stored, so nothing is stored twice.
 			return consumererror.NewMetrics(err, metricsOfTypes(md, metricTypeOrder[i:]))
 		}
 	}
-	return nil
+	return errors.Join(rejected...)
 }
 
 // insert writes one batch; an error the store will never accept (the rows
@@ -115,28 +118,33 @@ func (e *chExporter) insert(ctx context.Context, b *store.Batch) error {
 	if n == 0 {
 		return nil
 	}
-	if err := e.store.Insert(ctx, b); err != nil {
-		if permanentStoreError(err) {
-			return consumererror.NewPermanent(fmt.Errorf("insert into %s: %w", b.Table, err))
-		}
-		return fmt.Errorf("insert into %s: %w", b.Table, err)
+	// The store's errors name the table already.
+	err = e.store.Insert(ctx, b)
+	if err != nil && permanentStoreError(err) {
+		return consumererror.NewPermanent(err)
 	}
-	return nil
+	return err
 }
 
-// permanentStoreError tells errors in the data or schema (retrying cannot
-// help) from outages (retrying is the point).
+// permanentStoreError tells errors in the data (retrying the same rows
+// cannot help) from everything else. A missing table or column is not
+// among them: on a cluster it is a replica not yet migrated, or a table an
+// operator will put back, and the queue must keep what it acknowledged
+// until then.
 func permanentStoreError(err error) bool {
 	code, ok := store.ErrorCode(err)
 	if !ok {
 		return false
 	}
 	switch code {
-	case 16, // NO_SUCH_COLUMN_IN_TABLE
-		27, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
-		53, // TYPE_MISMATCH
-		60, // UNKNOWN_TABLE
-		70: // CANNOT_CONVERT_TYPE
+	case 6, // CANNOT_PARSE_TEXT
+		27,  // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+		38,  // CANNOT_PARSE_DATE
+		41,  // CANNOT_PARSE_DATETIME
+		53,  // TYPE_MISMATCH
+		70,  // CANNOT_CONVERT_TYPE
+		72,  // CANNOT_PARSE_NUMBER
+		117: // INCORRECT_DATA
 		return true
 	}
 	return false

@@ -308,11 +308,17 @@ func TestFullQueueRefusesWithRetryInfo(t *testing.T) {
 
 func TestRowsThatCannotFitTheTableAreNotRetried(t *testing.T) {
 	e := &chExporter{store: testStore}
-	bad := store.NewBatch("otel_logs", store.NewStrings("NoSuchColumn"))
-	bad.Columns[0].(*store.Strings).Append("x")
+	bad := store.NewBatch("otel_logs", store.NewStrings("Timestamp"))
+	bad.Columns[0].(*store.Strings).Append("not a time")
 	err := e.insert(context.Background(), bad)
 	if err == nil || !consumererror.IsPermanent(err) {
-		t.Fatalf("insert of an unknown column: got %v, want a permanent error", err)
+		t.Fatalf("insert of text into a DateTime64 column: got %v, want a permanent error", err)
+	}
+	// A missing column or table may be a replica not migrated yet: retried.
+	missing := store.NewBatch("otel_logs", store.NewStrings("NoSuchColumn"))
+	missing.Columns[0].(*store.Strings).Append("x")
+	if err := e.insert(context.Background(), missing); err == nil || consumererror.IsPermanent(err) {
+		t.Fatalf("insert into a missing column: got %v, want a retryable error", err)
 	}
 }
 

@@ -498,6 +498,14 @@ func (p *tenantProcessor) admit(ctx context.Context, req *request, sig signal) *
 			return newPermanent(reasonRequestTooLarge, po.tenant,
 				fmt.Sprintf("tenant %q: request of %d items exceeds the ingestion burst (%d items) and can never be accepted; split it into smaller requests", po.tenant, po.items, po.lim.Burst))
 		}
+		if l := po.lim.MaxActiveSeries; sig == sigMetrics && l > 0 && len(po.hashes) > l {
+			req.scratch = append(req.scratch[:0], po.hashes...)
+			slices.Sort(req.scratch)
+			if distinct := len(slices.Compact(req.scratch)); distinct > l {
+				return newPermanent(reasonSeriesLimit, po.tenant,
+					fmt.Sprintf("tenant %q: request of %d distinct series exceeds max_active_series (%d) and can never be accepted; split it into smaller requests", po.tenant, distinct, l))
+			}
+		}
 	}
 	if len(req.portions) > 1 {
 		// One lock order for everyone: no two requests deadlock.
@@ -560,29 +568,31 @@ func (p *tenantProcessor) admit(ctx context.Context, req *request, sig signal) *
 // clients retry after a pause.
 func (p *tenantProcessor) settle(ctx context.Context, req *request, sig signal, downstream error) error {
 	defer p.putRequest(req)
+	// The states admit locked may have been swept away since (a slow
+	// pipeline, an idle window passing): lock the live ones, or the usage
+	// would land in a state no flush reads.
 	if downstream != nil {
 		for i := range req.portions {
 			po := &req.portions[i]
 			if po.lim.Rate > 0 {
-				po.st.mu.Lock()
-				po.st.tokens = min(po.st.tokens+float64(po.items), float64(po.lim.Burst))
-				po.st.mu.Unlock()
+				st := p.tenants.lock(po.tenant)
+				st.tokens = min(st.tokens+float64(po.items), float64(po.lim.Burst))
+				st.mu.Unlock()
 			}
 		}
 		return retryLater(downstream)
 	}
-	if p.usageOn.Load() {
-		minute := p.now().Unix() / 60 * 60
-		for i := range req.portions {
-			po := &req.portions[i]
-			po.st.mu.Lock()
-			po.st.addUsage(sig, minute, uint64(po.items), uint64(po.bytes))
-			po.st.mu.Unlock()
-		}
-	}
+	usageOn := p.usageOn.Load()
+	minute := p.now().Unix() / 60 * 60
 	for i := range req.portions {
 		po := &req.portions[i]
-		p.tel.acceptedItems.Add(ctx, int64(po.items), po.st.accepted[sig]...)
+		st := p.tenants.lock(po.tenant)
+		if usageOn {
+			st.addUsage(sig, minute, uint64(po.items), uint64(po.bytes))
+		}
+		accepted := st.accepted[sig]
+		st.mu.Unlock()
+		p.tel.acceptedItems.Add(ctx, int64(po.items), accepted...)
 	}
 	return nil
 }

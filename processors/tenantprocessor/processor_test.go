@@ -577,3 +577,22 @@ func TestRefusedDownstreamIsRetryableAndNotCharged(t *testing.T) {
 		t.Errorf("a permanent error from downstream became %v", got)
 	}
 }
+
+// A request with more distinct series than the tenant may have active can
+// never pass: it is refused as bad data, not told to retry.
+func TestRequestOverTheSeriesLimitOnItsOwnIsPermanent(t *testing.T) {
+	tp := newTestProcessor(t, func(c *Config) { c.Limits = Limits{MaxActiveSeries: 2} })
+	_, err := tp.processMetrics(orgID("acme"), gauge(nil, "a", "b", "c"))
+	wantPermanent(t, err)
+	if want := `tenant "acme": request of 3 distinct series exceeds max_active_series (2)`; !strings.Contains(err.Error(), want) {
+		t.Errorf("message %q, want %q", err, want)
+	}
+	// Repeated points of the same series are one series: this fits.
+	if _, err := tp.processMetrics(orgID("acme"), gauge(nil, "a", "b", "a", "b")); err != nil {
+		t.Fatalf("two distinct series in four points refused: %v", err)
+	}
+	// And a request that fits on its own but not beside the active ones
+	// is still told to retry.
+	_, err = tp.processMetrics(orgID("acme"), gauge(nil, "c"))
+	wantRetry(t, err)
+}

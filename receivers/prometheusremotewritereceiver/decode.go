@@ -139,6 +139,10 @@ func (p *payload) resetMessages() {
 // Series arrays longer than this are not pooled; see maxPooledBytes.
 const maxPooledSeries = 1 << 16
 
+// maxPreallocatedBody bounds the buffer reserved before a body's bytes
+// arrive; a larger body grows it as it is read.
+const maxPreallocatedBody = 1 << 20
+
 // readBody reads the compressed body, refusing more than limit bytes. The
 // limit is also enforced by confighttp's MaxBytesReader when the receiver
 // runs behind ToServer; checking here too keeps the handler safe on its own.
@@ -150,8 +154,11 @@ func (p *payload) readBody(body io.Reader, contentLength, limit int64) error {
 		return tooLarge()
 	}
 	p.compressed.Reset()
+	// Sizing the buffer from Content-Length saves regrowth, but only up to
+	// a point: a client that claims a large body and sends nothing must not
+	// get that much memory for free.
 	if contentLength > 0 {
-		p.compressed.Grow(int(contentLength))
+		p.compressed.Grow(int(min(contentLength, maxPreallocatedBody)))
 	}
 	_, err := p.compressed.ReadFrom(io.LimitReader(body, limit+1))
 	if err != nil {

@@ -24,7 +24,7 @@ func createDefaultConfig() component.Config {
 	srv.MaxRequestBodySize = defaultMaxRequestBodySize
 	// Remote write is snappy by specification, and Prometheus itself accepts
 	// a missing Content-Encoding as snappy; the receiver undoes snappy itself
-	// (see newReceiver), so only those two are accepted by default and a
+	// (see Start), so only those two are accepted by default and a
 	// gzip or zstd body gets a clear "unsupported Content-Encoding" instead of
 	// a snappy decoding error after confighttp has inflated it.
 	srv.CompressionAlgorithms = []string{"", "snappy"}
