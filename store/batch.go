@@ -287,6 +287,13 @@ func (c *Maps) Reset() {
 }
 func (c *Maps) Put(key, value string) { c.Keys = append(c.Keys, key); c.Vals = append(c.Vals, value) }
 
+// PutAll adds entries keys[i] → vals[i] to the current row, for a map that
+// repeats on many rows (a resource's attributes on each of its spans).
+func (c *Maps) PutAll(keys, vals []string) {
+	c.Keys = append(c.Keys, keys...)
+	c.Vals = append(c.Vals, vals...)
+}
+
 // EndRow closes the row whose entries were added with Put since the last EndRow.
 func (c *Maps) EndRow() { c.Offsets = append(c.Offsets, uint64(len(c.Keys))) }
 

@@ -36,9 +36,6 @@ func (u *IngestUsage) Add(tenant, signal string, minuteUnix int64, items, bytes 
 	u.bytesIn.Append(bytes)
 }
 
-// Len is the number of rows appended since the last Reset.
-func (u *IngestUsage) Len() int { return u.tenant.Len() }
-
 // Reset empties the batch, keeping its memory.
 func (u *IngestUsage) Reset() { u.batch.Reset() }
 

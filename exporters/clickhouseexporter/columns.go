@@ -94,15 +94,36 @@ func putAttributes(m *store.Maps, attrs pcommon.Map, text *textArena) {
 	m.EndRow()
 }
 
-func serviceName(resource pcommon.Resource) string {
-	if v, ok := resource.Attributes().Get("service.name"); ok {
-		return v.AsString()
+// attributeRow is one map of attributes converted once and appended to
+// many rows: a resource's attributes repeat on each of its spans, log
+// records and data points, a scope's on each of its log records and points.
+type attributeRow struct{ keys, vals []string }
+
+func (r *attributeRow) set(attrs pcommon.Map, text *textArena) {
+	r.keys, r.vals = r.keys[:0], r.vals[:0]
+	for k, v := range attrs.All() {
+		r.keys = append(r.keys, k)
+		r.vals = append(r.vals, text.value(v))
 	}
-	return ""
 }
 
-func tenantOf(resource pcommon.Resource, attribute string) string {
-	if v, ok := resource.Attributes().Get(attribute); ok {
+func (r *attributeRow) putRow(m *store.Maps) {
+	m.PutAll(r.keys, r.vals)
+	m.EndRow()
+}
+
+// clear drops the strings, which point into the batch's data, before the
+// row is pooled with its batch.
+func (r *attributeRow) clear() {
+	clear(r.keys)
+	clear(r.vals)
+	r.keys, r.vals = r.keys[:0], r.vals[:0]
+}
+
+// resourceString is a resource attribute as text, "" when absent: the
+// tenant and the service name of every row.
+func resourceString(resource pcommon.Resource, key string) string {
+	if v, ok := resource.Attributes().Get(key); ok {
 		return v.AsString()
 	}
 	return ""

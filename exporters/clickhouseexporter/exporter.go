@@ -28,11 +28,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/slopipe/slopipe/internal/retryinfo"
 	"github.com/slopipe/slopipe/store"
 	"github.com/slopipe/slopipe/store/storeextension"
 )
@@ -157,12 +155,7 @@ func refuseWhenFull(err error, retryAfter time.Duration) error {
 	if !errors.Is(err, exporterhelper.ErrQueueIsFull) {
 		return err
 	}
-	st, detailErr := status.New(codes.Unavailable, "the sending queue to the store is full; retry later").
-		WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)})
-	if detailErr != nil {
-		return err
-	}
-	return st.Err()
+	return retryinfo.Error(codes.Unavailable, "the sending queue to the store is full; retry later", retryAfter)
 }
 
 type tracesRefusingWhenFull struct {

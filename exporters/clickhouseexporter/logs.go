@@ -11,6 +11,8 @@ type logRows struct {
 	batch *store.Batch
 	text  textArena
 
+	resource, scope attributeRow
+
 	tenant, traceID, spanID, severityText, service, body       *store.Strings
 	resourceSchemaURL, scopeSchemaURL, scopeName, scopeVersion *store.Strings
 	eventName                                                  *store.Strings
@@ -45,16 +47,22 @@ func newLogRows() *logRows {
 	return r
 }
 
-func (r *logRows) reset() { r.batch.Reset() }
+func (r *logRows) reset() {
+	r.resource.clear()
+	r.scope.clear()
+	r.batch.Reset()
+}
 
 func (r *logRows) appendLogs(ld plog.Logs, tenantAttribute string) {
 	r.text.reset(ld.LogRecordCount() * 48)
 	for _, rl := range ld.ResourceLogs().All() {
 		resource := rl.Resource()
-		tenant := tenantOf(resource, tenantAttribute)
-		service := serviceName(resource)
+		tenant := resourceString(resource, tenantAttribute)
+		service := resourceString(resource, "service.name")
+		r.resource.set(resource.Attributes(), &r.text)
 		for _, sl := range rl.ScopeLogs().All() {
 			scope := sl.Scope()
+			r.scope.set(scope.Attributes(), &r.text)
 			for _, rec := range sl.LogRecords().All() {
 				ts := rec.Timestamp()
 				if ts == 0 {
@@ -72,11 +80,11 @@ func (r *logRows) appendLogs(ld plog.Logs, tenantAttribute string) {
 				r.service.Append(service)
 				r.body.Append(rec.Body().AsString())
 				r.resourceSchemaURL.Append(rl.SchemaUrl())
-				putAttributes(r.resourceAttrs, resource.Attributes(), &r.text)
+				r.resource.putRow(r.resourceAttrs)
 				r.scopeSchemaURL.Append(sl.SchemaUrl())
 				r.scopeName.Append(scope.Name())
 				r.scopeVersion.Append(scope.Version())
-				putAttributes(r.scopeAttrs, scope.Attributes(), &r.text)
+				r.scope.putRow(r.scopeAttrs)
 				putAttributes(r.logAttrs, rec.Attributes(), &r.text)
 				r.eventName.Append(rec.EventName())
 			}

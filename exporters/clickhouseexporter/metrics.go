@@ -13,6 +13,7 @@ import (
 // per metric type as in the contrib schema.
 type metricRows struct {
 	text textArena
+	m    metricContext // reused: its attribute rows keep their memory
 
 	gauge, sum, histogram, expHistogram, summary *store.Batch
 
@@ -69,15 +70,17 @@ type metricContext struct {
 	scopeSchema     string
 	metric          pmetric.Metric
 	text            *textArena
+	resourceAttrs   attributeRow
+	scopeAttrs      attributeRow
 }
 
 func (c *pointColumns) append(m *metricContext, attrs pcommon.Map, start, ts pcommon.Timestamp) {
 	c.tenant.Append(m.tenant)
-	putAttributes(c.resourceAttrs, m.resource.Attributes(), m.text)
+	m.resourceAttrs.putRow(c.resourceAttrs)
 	c.resourceSchemaURL.Append(m.resourceSchema)
 	c.scopeName.Append(m.scope.Name())
 	c.scopeVersion.Append(m.scope.Version())
-	putAttributes(c.scopeAttrs, m.scope.Attributes(), m.text)
+	m.scopeAttrs.putRow(c.scopeAttrs)
 	c.scopeDropped.Append(m.scope.DroppedAttributesCount())
 	c.scopeSchemaURL.Append(m.scopeSchema)
 	c.service.Append(m.service)
@@ -370,6 +373,8 @@ func metricsOfTypes(md pmetric.Metrics, types []pmetric.MetricType) pmetric.Metr
 }
 
 func (r *metricRows) reset() {
+	r.m.resourceAttrs.clear()
+	r.m.scopeAttrs.clear()
 	for _, b := range r.batches() {
 		b.Reset()
 	}
@@ -377,18 +382,21 @@ func (r *metricRows) reset() {
 
 func (r *metricRows) appendMetrics(md pmetric.Metrics, tenantAttribute string) {
 	r.text.reset(0)
-	m := metricContext{text: &r.text}
+	m := &r.m
+	m.text = &r.text
 	for _, rm := range md.ResourceMetrics().All() {
 		m.resource = rm.Resource()
 		m.resourceSchema = rm.SchemaUrl()
-		m.tenant = tenantOf(m.resource, tenantAttribute)
-		m.service = serviceName(m.resource)
+		m.tenant = resourceString(m.resource, tenantAttribute)
+		m.service = resourceString(m.resource, "service.name")
+		m.resourceAttrs.set(m.resource.Attributes(), m.text)
 		for _, sm := range rm.ScopeMetrics().All() {
 			m.scope = sm.Scope()
 			m.scopeSchema = sm.SchemaUrl()
+			m.scopeAttrs.set(m.scope.Attributes(), m.text)
 			for _, metric := range sm.Metrics().All() {
 				m.metric = metric
-				r.appendMetric(&m)
+				r.appendMetric(m)
 			}
 		}
 	}

@@ -15,6 +15,7 @@ type traceRows struct {
 	spans    *store.Batch
 	traceIDs *store.Batch
 	text     textArena
+	resource attributeRow
 
 	tenant, traceID, spanID, parentSpanID, traceState, spanName, spanKind, service *store.Strings
 	timestamp                                                                      *store.Times
@@ -76,6 +77,7 @@ func newTraceRows() *traceRows {
 }
 
 func (r *traceRows) reset() {
+	r.resource.clear()
 	r.spans.Reset()
 	r.traceIDs.Reset()
 	clear(r.traceBounds)
@@ -86,12 +88,13 @@ func (r *traceRows) appendTraces(td ptrace.Traces, tenantAttribute string) {
 	r.text.reset(td.SpanCount() * 64)
 	for _, rs := range td.ResourceSpans().All() {
 		resource := rs.Resource()
-		tenant := tenantOf(resource, tenantAttribute)
-		service := serviceName(resource)
+		tenant := resourceString(resource, tenantAttribute)
+		service := resourceString(resource, "service.name")
+		r.resource.set(resource.Attributes(), &r.text)
 		for _, ss := range rs.ScopeSpans().All() {
 			scope := ss.Scope()
 			for _, span := range ss.Spans().All() {
-				r.appendSpan(tenant, service, resource, scope, span)
+				r.appendSpan(tenant, service, scope, span)
 			}
 		}
 	}
@@ -103,7 +106,7 @@ func (r *traceRows) appendTraces(td ptrace.Traces, tenantAttribute string) {
 	}
 }
 
-func (r *traceRows) appendSpan(tenant, service string, resource pcommon.Resource, scope pcommon.InstrumentationScope, span ptrace.Span) {
+func (r *traceRows) appendSpan(tenant, service string, scope pcommon.InstrumentationScope, span ptrace.Span) {
 	traceID := span.TraceID()
 	spanID := span.SpanID()
 	parentID := span.ParentSpanID()
@@ -118,7 +121,7 @@ func (r *traceRows) appendSpan(tenant, service string, resource pcommon.Resource
 	r.spanName.Append(span.Name())
 	r.spanKind.Append(spanKindName(span.Kind()))
 	r.service.Append(service)
-	putAttributes(r.resourceAttrs, resource.Attributes(), &r.text)
+	r.resource.putRow(r.resourceAttrs)
 	r.scopeName.Append(scope.Name())
 	r.scopeVersion.Append(scope.Version())
 	putAttributes(r.spanAttrs, span.Attributes(), &r.text)

@@ -5,10 +5,10 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/slopipe/slopipe/internal/retryinfo"
 )
 
 // Refusal reasons, the reason attribute of the refusal counters.
@@ -56,11 +56,7 @@ func newPermanent(reason, tenant, msg string) *refusal {
 // receiver turns into HTTP 429 with Retry-After, and OTLP exporters honour
 // both. delay must already be whole seconds: Retry-After truncates.
 func newRetryable(reason, tenant, msg string, delay time.Duration) *refusal {
-	st := status.New(codes.ResourceExhausted, msg)
-	if withInfo, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(delay)}); err == nil {
-		st = withInfo
-	}
-	return &refusal{reason: reason, tenant: tenant, err: st.Err()}
+	return &refusal{reason: reason, tenant: tenant, err: retryinfo.Error(codes.ResourceExhausted, msg, delay)}
 }
 
 // retryDelay rounds d up to whole seconds, at least one: the HTTP
@@ -87,9 +83,5 @@ func retryLater(err error) error {
 	if _, ok := status.FromError(err); ok || consumererror.IsPermanent(err) {
 		return err
 	}
-	st := status.New(codes.Unavailable, err.Error()+"; retry later")
-	if withInfo, detailErr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(downstreamRetryAfter)}); detailErr == nil {
-		st = withInfo
-	}
-	return st.Err()
+	return retryinfo.Error(codes.Unavailable, err.Error()+"; retry later", downstreamRetryAfter)
 }
