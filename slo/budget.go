@@ -1,5 +1,10 @@
 package slo
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Counts are good and total events (or good and total timeslices) of a
 // window. Floats, because counts derived from counters (increase over a
 // window) are not whole numbers.
@@ -46,4 +51,23 @@ func BudgetRemaining(errorRatio Value, objective float64) Value {
 		return unknown
 	}
 	return known(1 - errorRatio.V/(1-objective))
+}
+
+// PercentToRatio turns a percentage as written (99.9) into the ratio a
+// person means by it (0.999): dividing by 100 in binary floating point would
+// give 0.9990000000000001, and a budget computed from that is off in the
+// last digits. The shortest decimal text of p has its point moved instead.
+func PercentToRatio(p float64) float64 {
+	text := strconv.FormatFloat(p, 'f', -1, 64)
+	sign := ""
+	if strings.HasPrefix(text, "-") {
+		sign, text = "-", text[1:]
+	}
+	whole, frac, _ := strings.Cut(text, ".")
+	whole = strings.Repeat("0", max(0, 3-len(whole))) + whole
+	r, err := strconv.ParseFloat(sign+whole[:len(whole)-2]+"."+whole[len(whole)-2:]+frac, 64)
+	if err != nil {
+		return p / 100
+	}
+	return r
 }

@@ -163,3 +163,11 @@ func TestParseWindow(t *testing.T) {
 		t.Errorf("months from the 15th in Tokyo: [%v, %v)", from, to)
 	}
 }
+
+func TestPercentToRatioIsTheDecimalRatio(t *testing.T) {
+	for p, want := range map[float64]float64{99.9: 0.999, 99: 0.99, 99.95: 0.9995, 50: 0.5, 0.1: 0.001, 100: 1, 99.999: 0.99999, 7: 0.07} {
+		if got := PercentToRatio(p); got != want {
+			t.Errorf("PercentToRatio(%v) = %v, want %v", p, got, want)
+		}
+	}
+}

@@ -74,3 +74,31 @@ func TestValidateNamesFileLineAndField(t *testing.T) {
 		t.Errorf("the printed default does not validate: %v %s", err, out)
 	}
 }
+
+// slopipe slo validate prints every problem with file, line, SLO and field
+// and fails; on good specs it says how many SLOs it read.
+func TestSLOValidate(t *testing.T) {
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "SLOPIPE_TEST_AS_DAEMON=1")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("slo", "validate", "../../slo/testdata/good")
+	if err != nil || !strings.Contains(out, "4 SLOs, no problems") {
+		t.Errorf("good specs: %v %s", err, out)
+	}
+	out, err = run("slo", "validate", "../../slo/testdata/good", "../../slo/testdata/broken")
+	if err == nil {
+		t.Fatalf("broken specs validated: %s", out)
+	}
+	for _, want := range []string{
+		`../../slo/testdata/broken/sloth.yaml:11: slo "too-good": slos.1.objective: 100 is not a percentage in (0, 100)`,
+		`../../slo/testdata/broken/openslo.yaml:8: slo "bad-window": spec.budgetingMethod:`,
+		"problem(s) in the SLO specs",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

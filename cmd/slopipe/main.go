@@ -64,6 +64,7 @@ func newCommand() *cobra.Command {
 	})
 	// run prints the error once, located.
 	cmd.SilenceErrors = true
+	cmd.AddCommand(sloCommand())
 	cmd.AddCommand(&cobra.Command{
 		Use:   "print-default-config",
 		Short: "Print the built-in configuration slopipe runs without --config",

@@ -1,0 +1,106 @@
+package slo
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadReadsSlothAndOpenSLO(t *testing.T) {
+	slos, problems := Load("testdata/good")
+	if len(problems) > 0 {
+		t.Fatalf("problems in good specs:\n%v", problems)
+	}
+	byName := map[string]SLO{}
+	for _, s := range slos {
+		byName[s.Name] = s
+	}
+	if len(byName) != 4 {
+		t.Fatalf("read %d SLOs, want 4: %v", len(byName), byName)
+	}
+
+	avail := byName["requests-availability"]
+	if avail.Objective != 0.999 || avail.Service != "checkout" || avail.Window.String() != "30d" || avail.Method != Occurrences {
+		t.Errorf("sloth availability: %+v", avail)
+	}
+	if !strings.Contains(avail.Indicator.ErrorQuery, `code=~"(5..|429)"`) || !strings.Contains(avail.Indicator.TotalQuery, "{{.window}}") {
+		t.Errorf("sloth queries: %+v", avail.Indicator)
+	}
+	if avail.Labels["owner"] != "payments" || avail.Alerting.Name != "CheckoutHighErrorRate" ||
+		avail.Alerting.Page.Labels["severity"] != "page" || !avail.Alerting.Ticket.Disabled {
+		t.Errorf("sloth labels and alerting: %+v %+v", avail.Labels, avail.Alerting)
+	}
+	if byName["latency"].Indicator.ErrorRatioQuery == "" || byName["latency"].Objective != 0.99 {
+		t.Errorf("sloth raw SLI: %+v", byName["latency"])
+	}
+
+	monthly := byName["checkout-monthly"]
+	if monthly.Method != Timeslices || monthly.TimesliceLength != time.Minute || monthly.TimesliceTarget != 0.99 ||
+		monthly.Objective != 0.995 || monthly.Window.String() != "1M" {
+		t.Errorf("openslo timeslices SLO: %+v", monthly)
+	}
+	if monthly.Indicator.GoodQuery == "" || monthly.Indicator.TotalQuery == "" || !monthly.Indicator.Counter {
+		t.Errorf("openslo indicatorRef not resolved: %+v", monthly.Indicator)
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	from, to := monthly.Window.Bounds(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	if !from.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, berlin)) || !to.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, berlin)) {
+		t.Errorf("calendar month in Berlin: [%v, %v)", from, to)
+	}
+
+	spans := byName["checkout-spans"]
+	src := spans.Indicator.Spans
+	if src == nil || src.Service != "checkout" || src.Route != "/checkout" || src.Kind != "SPAN_KIND_SERVER" ||
+		!src.Good.NotError || strings.Join(src.Good.HTTPStatusClasses, ",") != "2xx,3xx,4xx" ||
+		time.Duration(src.Good.MaxDuration) != 300*time.Millisecond {
+		t.Errorf("slopipe.spans source: %+v", src)
+	}
+	if spans.Objective != 0.995 || spans.Window.String() != "28d" {
+		t.Errorf("openslo span SLO: %+v", spans)
+	}
+}
+
+// Every problem names the file, line, SLO and field; one file's problems
+// do not hide another's.
+func TestLoadReportsEveryProblemWithFileLineSLOAndField(t *testing.T) {
+	_, problems := Load("testdata/broken")
+	got := problems.Error()
+	for _, want := range []string{
+		`testdata/broken/openslo.yaml:7: slo "bad-window": spec.indicatorRef: no SLI "missing-sli" is defined`,
+		`testdata/broken/openslo.yaml:8: slo "bad-window": spec.budgetingMethod: "Occurences": want Occurrences, Timeslices or RatioTimeslices`,
+		`testdata/broken/openslo.yaml:10: slo "bad-window": spec.timeWindow.0: duration "1M": a rolling window needs a fixed length`,
+		`testdata/broken/openslo.yaml:13: slo "bad-window": spec.objectives.0.target: 1.5 is not in (0, 1)`,
+		`testdata/broken/openslo.yaml:16: slo "what": kind: "Widget" is not an OpenSLO v1 kind`,
+		`testdata/broken/sloth.yaml:5: slos.0.objetive: unknown field`,
+		`testdata/broken/sloth.yaml:8: slo "availability": slos.0.sli.events.error_query: 1:`,
+		`unclosed left parenthesis`,
+		`testdata/broken/sloth.yaml:11: slo "too-good": slos.1.objective: 100 is not a percentage in (0, 100)`,
+		`testdata/broken/sloth.yaml:13: slo "too-good": slos.1.sli.plugin: SLI plugins are Sloth's Go code and not supported`,
+		`testdata/broken/syntax.yaml:1: did not find expected ',' or ']'`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q; got:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "needs a ratioMetric") {
+		t.Errorf("a missing SLI is reported twice:\n%s", got)
+	}
+}
+
+func TestLoadKeepsGoodSLOsBesideBrokenOnes(t *testing.T) {
+	slos, problems := Load("testdata/good", "testdata/broken/sloth.yaml")
+	if len(problems) == 0 {
+		t.Fatal("no problems reported")
+	}
+	if len(slos) != 4 {
+		t.Errorf("%d SLOs kept, want the 4 good ones", len(slos))
+	}
+	_, problems = Load("testdata/good/sloth.yaml", "testdata/good/sloth.yaml")
+	if !strings.Contains(problems.Error(), `slo "requests-availability": defined again`) {
+		t.Errorf("a duplicate name: %v", problems)
+	}
+	_, problems = Load("testdata/nonexistent")
+	if !strings.Contains(problems.Error(), "testdata/nonexistent: ") {
+		t.Errorf("a missing path: %v", problems)
+	}
+}
