@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
 	"github.com/slopipe/slopipe/exporters/clickhouseexporter"
+	"github.com/slopipe/slopipe/processors/sliprocessor"
 	"github.com/slopipe/slopipe/processors/tenantprocessor"
 	"github.com/slopipe/slopipe/receivers/prometheusremotewritereceiver"
 	"github.com/slopipe/slopipe/store/storeextension"
@@ -39,6 +40,7 @@ func components() (otelcol.Factories, error) {
 		// before it is anywhere durable.
 		batchprocessor.NewFactory(),
 		tenantprocessor.NewFactory(),
+		sliprocessor.NewFactory(),
 	); err != nil {
 		return f, err
 	}
