@@ -31,6 +31,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
+	"github.com/slopipe/slopipe/internal/periodic"
 	"github.com/slopipe/slopipe/slo"
 	"github.com/slopipe/slopipe/store"
 	"github.com/slopipe/slopipe/store/storeextension"
@@ -78,13 +79,12 @@ type counter struct {
 	fingerprint string
 	startOnce   sync.Once
 	startErr    error
-	stop        chan struct{}
-	wg          sync.WaitGroup
+	loops       periodic.Loops
 	refs        int
 }
 
 func newCounter(cfg *Config, logger *zap.Logger) *counter {
-	c := &counter{cfg: cfg, logger: logger, pending: map[countKey]counts{}, stop: make(chan struct{})}
+	c := &counter{cfg: cfg, logger: logger, pending: map[countKey]counts{}}
 	c.scratch.New = func() any { return map[countKey]counts{} }
 	c.slis.Store(&sliSet{})
 	return c
@@ -101,9 +101,9 @@ func (c *counter) start(_ context.Context, host component.Host) error {
 			c.st = st
 		}
 		c.reload(true)
-		c.every(c.cfg.ReloadPeriod, func() { c.reload(false) })
+		c.loops.Every(c.cfg.ReloadPeriod, func() { c.reload(false) })
 		if c.st != nil {
-			c.every(c.cfg.FlushInterval, func() {
+			c.loops.Every(c.cfg.FlushInterval, func() {
 				ctx, cancel := context.WithTimeout(context.Background(), max(c.cfg.FlushInterval, 10*time.Second))
 				defer cancel()
 				if err := c.flush(ctx); err != nil {
@@ -115,26 +115,8 @@ func (c *counter) start(_ context.Context, host component.Host) error {
 	return c.startErr
 }
 
-func (c *counter) every(d time.Duration, fn func()) {
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		t := time.NewTicker(d)
-		defer t.Stop()
-		for {
-			select {
-			case <-c.stop:
-				return
-			case <-t.C:
-				fn()
-			}
-		}
-	}()
-}
-
 func (c *counter) shutdown(ctx context.Context) error {
-	close(c.stop)
-	c.wg.Wait()
+	c.loops.Stop()
 	if c.st == nil {
 		return nil
 	}

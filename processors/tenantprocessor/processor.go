@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/processor"
 	"go.uber.org/zap"
 
+	"github.com/slopipe/slopipe/internal/periodic"
 	"github.com/slopipe/slopipe/store/storeextension"
 )
 
@@ -44,9 +45,7 @@ type tenantProcessor struct {
 
 	startOnce sync.Once
 	startErr  error
-	stopOnce  sync.Once
-	stop      chan struct{}
-	wg        sync.WaitGroup
+	loops     periodic.Loops
 	swept     []*tenantState // the sweeper's scratch
 }
 
@@ -65,7 +64,6 @@ func newTenantProcessor(set processor.Settings, cfg *Config) (*tenantProcessor, 
 		hash:     newSeriesHasher(),
 		tenants:  newTenantShards(),
 		now:      time.Now,
-		stop:     make(chan struct{}),
 	}
 	p.requests.New = func() any { return &request{} }
 	p.limits.Store(newOverrides(cfg.Limits))
@@ -85,7 +83,7 @@ func (p *tenantProcessor) start(_ context.Context, host component.Host) error {
 		if err := w.load(); err != nil {
 			return err
 		}
-		p.every(p.cfg.OverridesReloadPeriod, w.check)
+		p.loops.Every(p.cfg.OverridesReloadPeriod, w.check)
 	}
 	if p.sink == nil && p.cfg.Store != (component.ID{}) {
 		st, err := storeextension.FromHost(host, p.cfg.Store)
@@ -98,7 +96,7 @@ func (p *tenantProcessor) start(_ context.Context, host component.Host) error {
 		p.flusher = &usageFlusher{sink: p.sink, maxPending: p.cfg.UsageMaxPendingRows, logger: p.logger, tel: p.tel}
 		p.usageOn.Store(true)
 		interval := p.cfg.UsageFlushInterval
-		p.every(interval, func() {
+		p.loops.Every(interval, func() {
 			ctx, cancel := context.WithTimeout(context.Background(), max(interval, 10*time.Second))
 			defer cancel()
 			_ = p.flusher.flush(ctx, p.tenants) // logged by flush; rows kept
@@ -108,32 +106,14 @@ func (p *tenantProcessor) start(_ context.Context, host component.Host) error {
 	// what is actually active without rescanning every tenant's series
 	// needlessly often; admission never waits for it, since a tenant at its
 	// limit sweeps its own series first.
-	p.every(min(max(p.cfg.ActiveSeriesWindow/10, time.Second), time.Minute), p.sweep)
+	p.loops.Every(min(max(p.cfg.ActiveSeriesWindow/10, time.Second), time.Minute), p.sweep)
 	return nil
-}
-
-func (p *tenantProcessor) every(d time.Duration, fn func()) {
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		t := time.NewTicker(d)
-		defer t.Stop()
-		for {
-			select {
-			case <-p.stop:
-				return
-			case <-t.C:
-				fn()
-			}
-		}
-	}()
 }
 
 // shutdown stops the loops and writes the usage still in memory; no data
 // arrives any more, since the collector stops receivers first.
 func (p *tenantProcessor) shutdown(ctx context.Context) error {
-	p.stopOnce.Do(func() { close(p.stop) })
-	p.wg.Wait()
+	p.loops.Stop()
 	if p.flusher != nil {
 		if err := p.flusher.flush(ctx, p.tenants); err != nil {
 			return fmt.Errorf("tenant usage: final flush: %w", err)
