@@ -17,8 +17,10 @@ TOOLS_DIR            := $(CACHE_DIR)/bin
 TELEMETRYGEN_VERSION := v0.161.0
 TELEMETRYGEN         := $(TOOLS_DIR)/telemetrygen-$(TELEMETRYGEN_VERSION)
 PROMETHEUS           := $(TOOLS_DIR)/prometheus-debian
+PROMTOOL             := $(TOOLS_DIR)/promtool-debian
 export SLOPIPE_TELEMETRYGEN ?= $(TELEMETRYGEN)
 export SLOPIPE_PROMETHEUS   ?= $(PROMETHEUS)
+export SLOPIPE_PROMTOOL     ?= $(PROMTOOL)
 
 .PHONY: all build run test bench lint engine peers clean
 
@@ -72,8 +74,8 @@ $(LIBCHDB):
 	mv "$$tmp/package/libchdb.so" "$(LIBCHDB).part"; mv "$(LIBCHDB).part" "$(LIBCHDB)"; \
 	echo "engine ready: $(LIBCHDB)"
 
-## peers: telemetrygen (Go proxy) and Prometheus (Debian's package, unpacked, not installed as a service)
-peers: $(TELEMETRYGEN) $(PROMETHEUS)
+## peers: telemetrygen (Go proxy) and Prometheus with promtool (Debian's package, unpacked, not installed as a service)
+peers: $(TELEMETRYGEN) $(PROMETHEUS) $(PROMTOOL)
 
 $(TELEMETRYGEN):
 	@mkdir -p $(TOOLS_DIR)
@@ -82,7 +84,9 @@ $(TELEMETRYGEN):
 	GOBIN="$$tmp" $(GO) install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$(TELEMETRYGEN_VERSION); \
 	mv "$$tmp/telemetrygen" "$@"
 
-$(PROMETHEUS):
+# prometheus and promtool come from the same package; either missing
+# fetches it and unpacks both.
+define fetch_prometheus
 	@mkdir -p $(TOOLS_DIR)
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; cd "$$tmp"; \
 	echo "fetching Debian's prometheus package into $(TOOLS_DIR)"; \
@@ -90,7 +94,14 @@ $(PROMETHEUS):
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi; \
 	  apt-get download prometheus >/dev/null; \
 	fi; \
-	dpkg -x prometheus_*.deb pkg; mv pkg/usr/bin/prometheus "$@"
+	dpkg -x prometheus_*.deb pkg; mv pkg/usr/bin/promtool "$(PROMTOOL)"; mv pkg/usr/bin/prometheus "$(PROMETHEUS)"
+endef
+
+$(PROMETHEUS):
+	$(fetch_prometheus)
+
+$(PROMTOOL):
+	$(fetch_prometheus)
 
 clean:
 	rm -rf bin bench.out

@@ -102,3 +102,21 @@ func TestSLOValidate(t *testing.T) {
 		}
 	}
 }
+
+// slopipe slo rules writes the Prometheus rules to stdout and says which
+// SLOs it could not express.
+func TestSLORules(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "slo", "rules", "../../slo/testdata/good")
+	cmd.Env = append(os.Environ(), "SLOPIPE_TEST_AS_DAEMON=1")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "- name: sloth-slo-alerts-checkout-requests-availability") {
+		t.Errorf("stdout lacks the alert group:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), `no rules for slo "checkout-spans"`) {
+		t.Errorf("stderr does not name the skipped SLO: %s", stderr.String())
+	}
+}

@@ -30,5 +30,28 @@ func sloCommand() *cobra.Command {
 			return nil
 		},
 	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "rules PATH...",
+		Short: "Write Prometheus recording and multi-window, multi-burn-rate alerting rules for the SLO specs, as Sloth does",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, paths []string) error {
+			slos, problems := slo.Load(paths...)
+			for _, p := range problems {
+				fmt.Fprintln(c.ErrOrStderr(), p.Error())
+			}
+			if len(problems) > 0 {
+				return fmt.Errorf("%d problem(s) in the SLO specs; no rules written", len(problems))
+			}
+			rules, skipped, err := slo.PrometheusRules(slos, version)
+			if err != nil {
+				return err
+			}
+			for _, s := range skipped {
+				fmt.Fprintln(c.ErrOrStderr(), "no rules for", s)
+			}
+			_, err = c.OutOrStdout().Write(rules)
+			return err
+		},
+	})
 	return cmd
 }
