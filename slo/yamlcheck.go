@@ -2,6 +2,7 @@ package slo
 
 import (
 	"encoding"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -31,7 +32,7 @@ func unknownFields(node *yaml.Node, t reflect.Type, path string, report func(lin
 			key, value := node.Content[i], node.Content[i+1]
 			f, ok := fields[key.Value]
 			if !ok {
-				report(key.Line, join(path, key.Value), "unknown field (known: "+strings.Join(sortedKeys(fields), ", ")+")")
+				report(key.Line, join(path, key.Value), "unknown field (known: "+strings.Join(slices.Sorted(maps.Keys(fields)), ", ")+")")
 				continue
 			}
 			unknownFields(value, f.Type, join(path, key.Value), report)
@@ -66,15 +67,6 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 		fields[name] = f
 	}
 	return fields
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func join(path, key string) string {

@@ -2,6 +2,7 @@ package sliprocessor
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -37,19 +38,11 @@ func createDefaultConfig() component.Config {
 
 // Unmarshal lets `store: ""` mean no store, which component.ID refuses.
 func (c *Config) Unmarshal(conf *confmap.Conf) error {
-	noStore := conf.IsSet("store") && conf.Get("store") == ""
-	if noStore {
-		sub := conf.ToStringMap()
-		delete(sub, "store")
-		conf = confmap.NewFromStringMap(sub)
-	}
-	if err := conf.Unmarshal(c); err != nil {
-		return err
-	}
-	if noStore {
+	if v, ok := conf.Get("store").(string); ok && strings.TrimSpace(v) == "" {
+		conf.Delete("store")
 		c.Store = component.ID{}
 	}
-	return nil
+	return conf.Unmarshal(c)
 }
 
 // Validate names the first bad field.

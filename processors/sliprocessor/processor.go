@@ -191,13 +191,7 @@ func (c *counter) countTraces(td ptrace.Traces) map[countKey]counts {
 					if !sli.matches(service, res, span) {
 						continue
 					}
-					k := countKey{tenant: tenant, slo: sli.name, minute: minuteOf(int64(span.EndTimestamp()))}
-					n := local[k]
-					n.total++
-					if sli.good(span) {
-						n.good++
-					}
-					local[k] = n
+					tally(local, countKey{tenant: tenant, slo: sli.name, minute: minuteOf(int64(span.EndTimestamp()))}, sli.good(span))
 				}
 			}
 		}
@@ -226,18 +220,22 @@ func (c *counter) countLogs(ld plog.Logs) map[countKey]counts {
 					if !sli.matches(service, res, rec) {
 						continue
 					}
-					k := countKey{tenant: tenant, slo: sli.name, minute: minuteOf(int64(ts))}
-					n := local[k]
-					n.total++
-					if sli.good(rec) {
-						n.good++
-					}
-					local[k] = n
+					tally(local, countKey{tenant: tenant, slo: sli.name, minute: minuteOf(int64(ts))}, sli.good(rec))
 				}
 			}
 		}
 	}
 	return local
+}
+
+// tally counts one event under k.
+func tally(local map[countKey]counts, k countKey, good bool) {
+	n := local[k]
+	n.total++
+	if good {
+		n.good++
+	}
+	local[k] = n
 }
 
 func minuteOf(unixNanos int64) int64 {
