@@ -378,3 +378,51 @@ func (c *Arrays) Values() any {
 	}
 	return out.Interface()
 }
+
+// NullableFloat64s is a Nullable(Float64) column: NULL where a value is
+// unknown (an SLI over a window without events), never a made-up number.
+type NullableFloat64s struct {
+	name string
+	Data []float64
+	Null []bool
+}
+
+func NewNullableFloat64s(name string) *NullableFloat64s { return &NullableFloat64s{name: name} }
+func (c *NullableFloat64s) Name() string                { return c.name }
+func (c *NullableFloat64s) Type() string                { return "Nullable(Float64)" }
+func (c *NullableFloat64s) Len() int                    { return len(c.Data) }
+func (c *NullableFloat64s) Reset()                      { c.Data, c.Null = c.Data[:0], c.Null[:0] }
+
+// Append adds a value, NULL when known is false.
+func (c *NullableFloat64s) Append(v float64, known bool) {
+	if !known {
+		v = 0
+	}
+	c.Data = append(c.Data, v)
+	c.Null = append(c.Null, !known)
+}
+
+func (c *NullableFloat64s) Values() any {
+	out := make([]*float64, len(c.Data))
+	for i := range c.Data {
+		if !c.Null[i] {
+			out[i] = &c.Data[i]
+		}
+	}
+	return out
+}
+
+// AppendNative writes the null map, then every value (zero under NULL).
+func (c *NullableFloat64s) AppendNative(dst []byte) []byte {
+	for _, null := range c.Null {
+		if null {
+			dst = append(dst, 1)
+		} else {
+			dst = append(dst, 0)
+		}
+	}
+	for _, v := range c.Data {
+		dst = appendNumber(dst, v)
+	}
+	return dst
+}

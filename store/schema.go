@@ -106,6 +106,13 @@ func renderSchema(name, text string, opts SchemaOptions) (string, error) {
 			}
 			return db + "." + QuoteIdent(table)
 		},
+		"list": func(items ...string) []string { return items },
+		"alterDistributed": func(table, alteration string) string {
+			if !clustered {
+				return ""
+			}
+			return fmt.Sprintf("ALTER TABLE %s.%s ON CLUSTER %s %s;", db, QuoteIdent(table), QuoteIdent(opts.Cluster), alteration)
+		},
 		"onCluster": func() string {
 			if clustered {
 				return "ON CLUSTER " + QuoteIdent(opts.Cluster)

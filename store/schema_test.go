@@ -58,7 +58,7 @@ func TestClusterDDLShape(t *testing.T) {
 			if !strings.Contains(s, "ON CLUSTER `prod`") {
 				t.Errorf("statement without ON CLUSTER: %.80s", s)
 			}
-			if strings.Contains(s, "_local` ON CLUSTER") {
+			if strings.HasPrefix(s, "CREATE TABLE") && strings.Contains(s, "_local` ON CLUSTER") {
 				local++
 				if !strings.Contains(s, "ENGINE = Replicated") {
 					t.Errorf("local table not replicated: %.80s", s)

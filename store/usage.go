@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // minuteCounts is a batch for the tables that sum two counters per tenant,
 // key and minute (SummingMergeTree): writers append increments and never
@@ -57,11 +60,61 @@ func (u *IngestUsage) Add(tenant, signal string, minuteUnix int64, items, bytes 
 
 // SLIEvents is a batch for slopipe_sli_events: good and total events of a
 // tenant's SLO per minute.
-type SLIEvents struct{ minuteCounts }
+type SLIEvents struct {
+	minuteCounts
+	late                *Batch
+	lateTenant, lateSLO *Strings
+	lateEarliest        *Times
+}
 
 // NewSLIEvents returns an empty SLI events batch.
 func NewSLIEvents() *SLIEvents {
-	return &SLIEvents{newMinuteCounts("slopipe_sli_events", "Slo", "Good", "Total")}
+	e := &SLIEvents{
+		minuteCounts: newMinuteCounts("slopipe_sli_events", "Slo", "Good", "Total"),
+		lateTenant:   NewStrings("TenantId"),
+		lateSLO:      NewStrings("Slo"),
+		lateEarliest: NewDateTimes("Earliest"),
+	}
+	e.late = NewBatch("slopipe_sli_late_events", e.lateTenant, e.lateSLO, e.lateEarliest)
+	return e
+}
+
+// LateEventsAge is how old a minute's events must be for SLIEvents.Insert
+// to announce them in slopipe_sli_late_events. The SLO evaluator recomputes
+// the hours of the last two hours every cycle, so an hour of margin
+// separates the two.
+const LateEventsAge = time.Hour
+
+// Insert writes the events. Events of minutes older than LateEventsAge at
+// now are announced first, in slopipe_sli_late_events, so that the SLO
+// evaluator recomputes their hours; if the announcement fails nothing is
+// written, and if the events fail the announcement costs only a
+// recomputation.
+func (e *SLIEvents) Insert(ctx context.Context, s Store, now time.Time) error {
+	e.late.Reset()
+	type key struct{ tenant, slo string }
+	earliest := map[key]int64{}
+	cutoff := now.Add(-LateEventsAge).UnixNano()
+	for i, m := range e.minute.Data {
+		if m >= cutoff {
+			continue
+		}
+		k := key{e.tenant.Data[i], e.key.Data[i]}
+		if have, ok := earliest[k]; !ok || m < have {
+			earliest[k] = m
+		}
+	}
+	for k, m := range earliest {
+		e.lateTenant.Append(k.tenant)
+		e.lateSLO.Append(k.slo)
+		e.lateEarliest.Append(m)
+	}
+	if len(earliest) > 0 {
+		if err := s.Insert(ctx, e.late); err != nil {
+			return err
+		}
+	}
+	return e.minuteCounts.Insert(ctx, s)
 }
 
 // Add appends one increment; minuteUnix is the minute's start in Unix seconds.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/slopipe/slopipe/store"
 )
@@ -18,13 +19,13 @@ func TestMinuteCountsSumPerTenantKeyAndMinute(t *testing.T) {
 		events := store.NewSLIEvents()
 		events.Add("acme", "checkout", minute, 98, 100)
 		events.Add("acme", "checkout", minute+60, 50, 50)
-		if err := events.Insert(ctx, s); err != nil {
+		if err := events.Insert(ctx, s, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		events.Reset()
 		events.Add("acme", "checkout", minute, 1, 2)
 		events.Add("other", "checkout", minute, 7, 7)
-		if err := events.Insert(ctx, s); err != nil {
+		if err := events.Insert(ctx, s, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		usage := store.NewIngestUsage()

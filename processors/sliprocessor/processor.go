@@ -279,7 +279,7 @@ func (c *counter) flush(ctx context.Context) error {
 	for k, n := range taken {
 		batch.Add(k.tenant, k.slo, k.minute, n.good, n.total)
 	}
-	if err := batch.Insert(ctx, c.st); err != nil {
+	if err := batch.Insert(ctx, c.st, time.Now()); err != nil {
 		c.mu.Lock()
 		for k, n := range taken {
 			p := c.pending[k]

@@ -501,3 +501,72 @@ ORDER BY (TenantId, Signal, Minute);
 CREATE TABLE IF NOT EXISTS `otel`.`slopipe_ingest_usage` ON CLUSTER `prod` AS `otel`.`slopipe_ingest_usage_local`
 ENGINE = Distributed('prod', 'otel', 'slopipe_ingest_usage_local', cityHash64(TenantId));
 
+ALTER TABLE `otel`.`otel_metrics_sum_local` ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now() CODEC(Delta, ZSTD(1)),
+    ADD INDEX IF NOT EXISTS idx_inserted_at InsertedAt TYPE minmax GRANULARITY 1;
+
+ALTER TABLE `otel`.`otel_metrics_sum` ON CLUSTER `prod` ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now();
+
+ALTER TABLE `otel`.`otel_metrics_gauge_local` ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now() CODEC(Delta, ZSTD(1)),
+    ADD INDEX IF NOT EXISTS idx_inserted_at InsertedAt TYPE minmax GRANULARITY 1;
+
+ALTER TABLE `otel`.`otel_metrics_gauge` ON CLUSTER `prod` ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now();
+
+ALTER TABLE `otel`.`otel_metrics_histogram_local` ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now() CODEC(Delta, ZSTD(1)),
+    ADD INDEX IF NOT EXISTS idx_inserted_at InsertedAt TYPE minmax GRANULARITY 1;
+
+ALTER TABLE `otel`.`otel_metrics_histogram` ON CLUSTER `prod` ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now();
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_late_events_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `Earliest` DateTime,
+    `InsertedAt` DateTime DEFAULT now()
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ORDER BY (InsertedAt, TenantId, Slo)
+TTL InsertedAt + toIntervalDay(7);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_late_events` ON CLUSTER `prod` AS `otel`.`slopipe_sli_late_events_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_sli_late_events_local', cityHash64(TenantId));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_metric_minutes_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `SpecHash` LowCardinality(String),
+    `Minute` DateTime CODEC(Delta, ZSTD(1)),
+    `Good` Float64,
+    `Total` Float64,
+    `ComputedAt` DateTime64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', ComputedAt)
+PARTITION BY toYYYYMM(Minute)
+ORDER BY (TenantId, Slo, SpecHash, Minute)
+TTL Minute + toIntervalDay(400);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_metric_minutes` ON CLUSTER `prod` AS `otel`.`slopipe_sli_metric_minutes_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_sli_metric_minutes_local', cityHash64(TenantId));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_hours_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `SpecHash` LowCardinality(String),
+    `Hour` DateTime CODEC(Delta, ZSTD(1)),
+    `Good` Float64,
+    `Total` Float64,
+    `ComputedAt` DateTime64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', ComputedAt)
+PARTITION BY toYYYYMM(Hour)
+ORDER BY (TenantId, Slo, SpecHash, Hour)
+TTL Hour + toIntervalDay(400);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_hours` ON CLUSTER `prod` AS `otel`.`slopipe_sli_hours_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_sli_hours_local', cityHash64(TenantId));
+
+ALTER TABLE `otel`.`slopipe_slo_status_local` ON CLUSTER `prod`
+    MODIFY COLUMN `Good` Float64,
+    MODIFY COLUMN `Total` Float64,
+    ADD COLUMN IF NOT EXISTS `BudgetingMethod` LowCardinality(String) AFTER `Period`;
+
+ALTER TABLE `otel`.`slopipe_slo_status` ON CLUSTER `prod` MODIFY COLUMN `Good` Float64, MODIFY COLUMN `Total` Float64, ADD COLUMN IF NOT EXISTS `BudgetingMethod` LowCardinality(String) AFTER `Period`;
+

@@ -448,3 +448,53 @@ CREATE TABLE IF NOT EXISTS `otel`.`slopipe_ingest_usage`  (
 PARTITION BY toYYYYMM(Minute)
 ORDER BY (TenantId, Signal, Minute);
 
+ALTER TABLE `otel`.`otel_metrics_sum`
+    ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now() CODEC(Delta, ZSTD(1)),
+    ADD INDEX IF NOT EXISTS idx_inserted_at InsertedAt TYPE minmax GRANULARITY 1;
+
+ALTER TABLE `otel`.`otel_metrics_gauge`
+    ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now() CODEC(Delta, ZSTD(1)),
+    ADD INDEX IF NOT EXISTS idx_inserted_at InsertedAt TYPE minmax GRANULARITY 1;
+
+ALTER TABLE `otel`.`otel_metrics_histogram`
+    ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now() CODEC(Delta, ZSTD(1)),
+    ADD INDEX IF NOT EXISTS idx_inserted_at InsertedAt TYPE minmax GRANULARITY 1;
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_late_events`  (
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `Earliest` DateTime,
+    `InsertedAt` DateTime DEFAULT now()
+) ENGINE = MergeTree()
+ORDER BY (InsertedAt, TenantId, Slo)
+TTL InsertedAt + toIntervalDay(7);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_metric_minutes`  (
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `SpecHash` LowCardinality(String),
+    `Minute` DateTime CODEC(Delta, ZSTD(1)),
+    `Good` Float64,
+    `Total` Float64,
+    `ComputedAt` DateTime64(3)
+) ENGINE = ReplacingMergeTree(ComputedAt)
+PARTITION BY toYYYYMM(Minute)
+ORDER BY (TenantId, Slo, SpecHash, Minute);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_hours`  (
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `SpecHash` LowCardinality(String),
+    `Hour` DateTime CODEC(Delta, ZSTD(1)),
+    `Good` Float64,
+    `Total` Float64,
+    `ComputedAt` DateTime64(3)
+) ENGINE = ReplacingMergeTree(ComputedAt)
+PARTITION BY toYYYYMM(Hour)
+ORDER BY (TenantId, Slo, SpecHash, Hour);
+
+ALTER TABLE `otel`.`slopipe_slo_status`
+    MODIFY COLUMN `Good` Float64,
+    MODIFY COLUMN `Total` Float64,
+    ADD COLUMN IF NOT EXISTS `BudgetingMethod` LowCardinality(String) AFTER `Period`;
+
