@@ -112,6 +112,20 @@ func Evaluate(s Spec, minutes []Minute, now time.Time) Status {
 	return st
 }
 
+// OccurrencesStatus is Evaluate's answer for Occurrences budgeting from
+// sums the store made: the events of the period [from, to) and of each burn
+// window. It is how thousands of SLOs are evaluated without reading their
+// minutes.
+func OccurrencesStatus(objective float64, from, to time.Time, period Counts, windows [len(BurnWindows)]Counts) Status {
+	st := Status{From: from, To: to, Good: period.Good, Total: period.Total, SLI: period.SLI(),
+		BudgetRemaining: BudgetRemaining(period.ErrorRatio(), objective),
+		PeriodBurnRate:  BurnRate(period.ErrorRatio(), objective)}
+	for i, w := range windows {
+		st.BurnRates[i] = BurnRate(w.ErrorRatio(), objective)
+	}
+	return st
+}
+
 // errorRatio is the window's error ratio under the spec's method.
 func (s Spec) errorRatio(minutes []Minute, from, to time.Time) Value {
 	switch s.Method {

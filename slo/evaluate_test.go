@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -208,6 +209,33 @@ func TestSpecValidate(t *testing.T) {
 		err := tc.spec.Validate()
 		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%+v: got %v, want %q", tc.spec, err, tc.want)
+		}
+	}
+}
+
+// Summing in the store and OccurrencesStatus must agree with Evaluate on
+// the minutes, bit for bit, whatever the traffic.
+func TestOccurrencesStatusAgreesWithEvaluate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	now := time.Date(2026, 11, 23, 14, 37, 30, 0, time.UTC)
+	spec := Spec{Objective: 0.995, Window: RollingWindow(7 * 24 * time.Hour)}
+	for trial := range 20 {
+		var minutes []Minute
+		for m := now.Add(-8 * 24 * time.Hour).Truncate(time.Minute); !m.After(now); m = m.Add(time.Minute) {
+			if rng.IntN(3+trial) == 0 {
+				total := float64(rng.IntN(100))
+				minutes = append(minutes, Minute{Start: m.Unix(), Counts: Counts{Good: total - float64(rng.IntN(int(total)/10+1)), Total: total}})
+			}
+		}
+		want := Evaluate(spec, minutes, now)
+		from, _ := spec.Window.Bounds(now)
+		var windows [len(BurnWindows)]Counts
+		for i, w := range BurnWindows {
+			windows[i] = Sum(minutes, now.Add(-w.Length), now, nil)
+		}
+		got := OccurrencesStatus(spec.Objective, from, now, Sum(minutes, from, now, nil), windows)
+		if got != want {
+			t.Fatalf("trial %d: OccurrencesStatus %+v, Evaluate %+v", trial, got, want)
 		}
 	}
 }

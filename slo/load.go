@@ -15,11 +15,25 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// Set is what a directory of specs holds: the SLOs and slopipe's overrides
+// of them.
+type Set struct {
+	SLOs      []SLO
+	Overrides Overrides
+}
+
 // Load reads the SLO specs in paths — files, or directories searched for
 // *.yaml and *.yml — in Sloth's prometheus/v1 or OpenSLO v1 format, and
 // returns the SLOs and every problem found, each naming the file, line,
 // SLO and field. An SLO with a problem is left out; the others are returned.
 func Load(paths ...string) ([]SLO, Problems) {
+	set, problems := LoadSet(paths...)
+	return set.SLOs, problems
+}
+
+// LoadSet is Load with the slopipe/v1 Overrides documents among the specs.
+// An override naming an SLO that does not exist is a problem.
+func LoadSet(paths ...string) (Set, Problems) {
 	var files []string
 	var problems Problems
 	for _, p := range paths {
@@ -30,9 +44,11 @@ func Load(paths ...string) ([]SLO, Problems) {
 		files = append(files, found...)
 	}
 	var out []SLO
+	var overrides Overrides
+	var refs []overridesEntry
 	openSLO := newOpenSLOSet()
 	for _, file := range files {
-		slos, ps := loadFile(file, openSLO)
+		slos, ps := loadFile(file, openSLO, &overrides, &refs)
 		out = append(out, slos...)
 		problems = append(problems, ps...)
 	}
@@ -50,13 +66,18 @@ func Load(paths ...string) ([]SLO, Problems) {
 		first[s.Name] = s.File
 		kept = append(kept, s)
 	}
+	for _, r := range refs {
+		if _, ok := first[r.slo]; !ok {
+			problems = append(problems, Problem{File: r.file, Line: r.line, Field: r.field, Msg: fmt.Sprintf("no SLO is named %q", r.slo)})
+		}
+	}
 	sort.SliceStable(problems, func(i, j int) bool {
 		if problems[i].File != problems[j].File {
 			return problems[i].File < problems[j].File
 		}
 		return problems[i].Line < problems[j].Line
 	})
-	return kept, problems
+	return Set{SLOs: kept, Overrides: overrides}, problems
 }
 
 func specFiles(path string) ([]string, error) {
@@ -85,7 +106,7 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
 // loadFile reads one file's documents: Sloth ones become SLOs here,
 // OpenSLO ones join the set, resolved once every file is read.
-func loadFile(file string, openSLO *openSLOSet) ([]SLO, Problems) {
+func loadFile(file string, openSLO *openSLOSet, overrides *Overrides, refs *[]overridesEntry) ([]SLO, Problems) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, Problems{{File: file, Msg: err.Error()}}
@@ -121,11 +142,13 @@ func loadFile(file string, openSLO *openSLOSet) ([]SLO, Problems) {
 			slos, ps := parseSloth(file, &doc)
 			out = append(out, slos...)
 			problems = append(problems, ps...)
+		case keyValue(&doc, "apiVersion") == "slopipe/v1":
+			problems = append(problems, parseOverrides(file, &doc, overrides, refs)...)
 		case hasKey(&doc, "apiVersion"):
 			problems = append(problems, openSLO.add(file, &doc)...)
 		default:
 			problems = append(problems, Problem{File: file, Line: lineOf(&doc, ""),
-				Msg: "neither a Sloth spec (version: prometheus/v1) nor an OpenSLO document (apiVersion: openslo/v1)"})
+				Msg: "neither a Sloth spec (version: prometheus/v1), an OpenSLO document (apiVersion: openslo/v1) nor slopipe overrides (apiVersion: slopipe/v1)"})
 		}
 	}
 	return out, problems

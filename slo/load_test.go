@@ -77,6 +77,11 @@ func TestLoadReportsEveryProblemWithFileLineSLOAndField(t *testing.T) {
 		`testdata/broken/sloth.yaml:11: slo "too-good": slos.1.objective: 100 is not a percentage in (0, 100)`,
 		`testdata/broken/sloth.yaml:13: slo "too-good": slos.1.sli.plugin: SLI plugins are Sloth's Go code and not supported`,
 		`testdata/broken/syntax.yaml:1: did not find expected ',' or ']'`,
+		`testdata/broken/overrides.yaml:7: spec.objectives.0.slo: no SLO is named "nobody"`,
+		`testdata/broken/overrides.yaml:10: spec.objectives.1.target: 1 is not in (0, 1)`,
+		`testdata/broken/overrides.yaml:14: spec.exclusions.0.from: "2026-11-20 02:00" is not an RFC 3339 time`,
+		`testdata/broken/overrides.yaml:18: spec.exclusions.1.raeson: unknown field`,
+		`testdata/broken/overrides.yaml:17: spec.exclusions.1.to: must be after from`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("problems lack %q; got:\n%s", want, got)
@@ -102,5 +107,38 @@ func TestLoadKeepsGoodSLOsBesideBrokenOnes(t *testing.T) {
 	_, problems = Load("testdata/nonexistent")
 	if !strings.Contains(problems.Error(), "testdata/nonexistent: ") {
 		t.Errorf("a missing path: %v", problems)
+	}
+}
+
+func TestOverridesGiveTenantObjectivesAndExclusions(t *testing.T) {
+	set, problems := LoadSet("testdata/good")
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	byName := map[string]*SLO{}
+	for i := range set.SLOs {
+		byName[set.SLOs[i].Name] = &set.SLOs[i]
+	}
+	o := &set.Overrides
+	availability := byName["requests-availability"]
+	if got := o.Objective(availability, "acme"); got != 0.9995 {
+		t.Errorf("acme's objective %v, want 0.9995", got)
+	}
+	if got := o.Objective(availability, "beta"); got != availability.Objective {
+		t.Errorf("beta's objective %v, want the SLO's %v", got, availability.Objective)
+	}
+	if got := o.Objective(byName["checkout-monthly"], "beta"); got != 0.99 {
+		t.Errorf("beta's checkout-monthly objective %v, want 0.99", got)
+	}
+	failover := Interval{From: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)}
+	acmeOnly := Interval{From: time.Date(2026, 11, 20, 23, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 20, 23, 30, 0, 0, time.UTC)}
+	if got := o.Excluded("requests-availability", "beta"); len(got) != 1 || !got[0].From.Equal(failover.From) || !got[0].To.Equal(failover.To) {
+		t.Errorf("beta's exclusions %v, want the failover", got)
+	}
+	if got := o.Excluded("latency", "acme"); len(got) != 1 || !got[0].From.Equal(acmeOnly.From) || !got[0].To.Equal(acmeOnly.To) {
+		t.Errorf("acme's latency exclusions %v, want acme's own half hour", got)
+	}
+	if o.ExcludesAny("latency", failover.From, failover.To) || !o.ExcludesAny("latency", acmeOnly.From, acmeOnly.To.Add(time.Hour)) {
+		t.Error("ExcludesAny disagrees with the exclusions")
 	}
 }
