@@ -77,6 +77,8 @@ func TestLoadReportsEveryProblemWithFileLineSLOAndField(t *testing.T) {
 		`testdata/broken/sloth.yaml:11: slo "too-good": slos.1.objective: 100 is not a percentage in (0, 100)`,
 		`testdata/broken/sloth.yaml:13: slo "too-good": slos.1.sli.plugin: SLI plugins are Sloth's Go code and not supported`,
 		`testdata/broken/syntax.yaml:1: did not find expected ',' or ']'`,
+		`testdata/broken/sloth.yaml:19: slo "quantile": slos.2.sli.raw.error_ratio_query: unsupported PromQL: error ratio query histogram_quantile(`,
+		`testdata/broken/sloth.yaml:23: slo "mixed": slos.3.sli.events: total query: unsupported PromQL: events counted with increase() but the total with rate()`,
 		`testdata/broken/overrides.yaml:7: spec.objectives.0.slo: no SLO is named "nobody"`,
 		`testdata/broken/overrides.yaml:10: spec.objectives.1.target: 1 is not in (0, 1)`,
 		`testdata/broken/overrides.yaml:14: spec.exclusions.0.from: "2026-11-20 02:00" is not an RFC 3339 time`,

@@ -326,7 +326,13 @@ func indicatorOf(sli openSLOSLI) (Indicator, string) {
 		} else {
 			ind.ErrorQuery, msg = promQuery("bad", r.Bad)
 		}
-		return ind, msg
+		if msg != "" {
+			return ind, msg
+		}
+		if _, err := ind.Compile(); err != nil {
+			return ind, "ratioMetric: " + err.Error()
+		}
+		return ind, ""
 	default:
 		return ind, fmt.Sprintf("ratioMetric.total.metricSource.type: %q is not a source slopipe reads (Prometheus, slopipe.spans, slopipe.logs)", r.Total.MetricSource.Type)
 	}
@@ -343,7 +349,7 @@ func promQuery(part string, m *openSLOMetric) (string, string) {
 	if msg := decodeSource(&m.MetricSource.Spec, &spec); msg != "" {
 		return "", fmt.Sprintf("ratioMetric.%s.metricSource.spec: %s", part, msg)
 	}
-	if err := checkPromQL(spec.Query); err != nil {
+	if err := checkEventsQuery(spec.Query); err != nil {
 		return "", fmt.Sprintf("ratioMetric.%s.metricSource.spec.query: %v", part, err)
 	}
 	return spec.Query, ""

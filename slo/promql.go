@@ -6,11 +6,13 @@ import (
 	"text/template"
 
 	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/slopipe/slopipe/store/promsql"
 )
 
-// renderWindow fills Sloth's {{.window}} in a query, as Sloth does for each
+// RenderWindow fills Sloth's {{.window}} in a query, as Sloth does for each
 // of its windows.
-func renderWindow(query, window string) (string, error) {
+func RenderWindow(query, window string) (string, error) {
 	tmpl, err := template.New("query").Option("missingkey=error").Parse(query)
 	if err != nil {
 		return "", fmt.Errorf("template: %w", err)
@@ -28,7 +30,7 @@ func checkPromQL(query string) error {
 	if strings.TrimSpace(query) == "" {
 		return fmt.Errorf("empty query")
 	}
-	rendered, err := renderWindow(query, "5m")
+	rendered, err := RenderWindow(query, "5m")
 	if err != nil {
 		return err
 	}
@@ -36,4 +38,49 @@ func checkPromQL(query string) error {
 		return err
 	}
 	return nil
+}
+
+// checkEventsQuery checks a query of events (Sloth's error_query and
+// total_query, OpenSLO's good, bad and total) is PromQL that slopipe
+// compiles to SQL; the error names what is not supported.
+func checkEventsQuery(query string) error {
+	if err := checkPromQL(query); err != nil {
+		return err
+	}
+	rendered, _ := RenderWindow(query, "5m")
+	_, err := promsql.CompileIncrease(rendered)
+	return err
+}
+
+// checkRatioQuery does the same for Sloth's sli.raw.error_ratio_query.
+func checkRatioQuery(query string) error {
+	if err := checkPromQL(query); err != nil {
+		return err
+	}
+	rendered, _ := RenderWindow(query, "5m")
+	_, err := promsql.CompileErrorRatio(rendered)
+	return err
+}
+
+// Compile turns a PromQL indicator into the SQL events the evaluator
+// computes per tenant and minute; span and log indicators give nil. The
+// queries' {{.window}} and ranges do not matter: the events are counted
+// per minute and every window is summed from them.
+func (in *Indicator) Compile() (*promsql.Events, error) {
+	render := func(q string) string {
+		r, err := RenderWindow(q, "5m")
+		if err != nil {
+			return q // reported when the spec was loaded
+		}
+		return r
+	}
+	switch {
+	case in.ErrorRatioQuery != "":
+		return promsql.CompileErrorRatio(render(in.ErrorRatioQuery))
+	case in.GoodQuery != "":
+		return promsql.CompileEvents(render(in.GoodQuery), true, render(in.TotalQuery))
+	case in.ErrorQuery != "":
+		return promsql.CompileEvents(render(in.ErrorQuery), false, render(in.TotalQuery))
+	}
+	return nil, nil
 }

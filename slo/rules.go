@@ -156,7 +156,7 @@ func rulesFor(s *SLO, version string) ([]ruleGroup, error) {
 
 // errorRatioExpr is the SLI's error ratio over window as PromQL.
 func errorRatioExpr(ind Indicator, window string) (string, error) {
-	render := func(q string) (string, error) { return renderWindow(strings.TrimSpace(q), window) }
+	render := func(q string) (string, error) { return RenderWindow(strings.TrimSpace(q), window) }
 	switch {
 	case ind.ErrorRatioQuery != "":
 		q, err := render(ind.ErrorRatioQuery)

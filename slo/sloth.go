@@ -92,17 +92,17 @@ func parseSloth(file string, doc *yaml.Node) ([]SLO, Problems) {
 		if e := s.SLI.Events; e != nil {
 			sources++
 			ind.ErrorQuery, ind.TotalQuery = e.ErrorQuery, e.TotalQuery
-			if err := checkPromQL(e.ErrorQuery); err != nil {
+			if err := checkEventsQuery(e.ErrorQuery); err != nil {
 				report(s.Name, at("sli.events.error_query"), err.Error())
 			}
-			if err := checkPromQL(e.TotalQuery); err != nil {
+			if err := checkEventsQuery(e.TotalQuery); err != nil {
 				report(s.Name, at("sli.events.total_query"), err.Error())
 			}
 		}
 		if r := s.SLI.Raw; r != nil {
 			sources++
 			ind.ErrorRatioQuery = r.ErrorRatioQuery
-			if err := checkPromQL(r.ErrorRatioQuery); err != nil {
+			if err := checkRatioQuery(r.ErrorRatioQuery); err != nil {
 				report(s.Name, at("sli.raw.error_ratio_query"), err.Error())
 			}
 		}
@@ -112,6 +112,11 @@ func parseSloth(file string, doc *yaml.Node) ([]SLO, Problems) {
 		}
 		if sources != 1 {
 			report(s.Name, at("sli"), "needs exactly one of events, raw or plugin")
+		}
+		if len(problems) == before {
+			if _, err := ind.Compile(); err != nil {
+				report(s.Name, at("sli.events"), err.Error())
+			}
 		}
 		if len(problems) > before {
 			continue
