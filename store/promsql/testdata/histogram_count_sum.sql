@@ -1,0 +1,112 @@
+-- good: sum(rate(queue_wait_seconds_sum[5m]))
+-- total: sum(rate(queue_wait_seconds_count[5m]))
+WITH
+-- Every sample selected; Source numbers the (selector, table) reads, so it
+-- is part of the series.
+samples AS (
+    -- 1: events queue_wait_seconds_sum from otel_metrics_sum
+    SELECT
+        1 AS Source, 0 AS IsTotal,
+        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, StartTimeUnix, TimeUnix,
+        Value, AggregationTemporality = 1 AS IsDelta
+    FROM `slopipe`.`otel_metrics_sum`
+    WHERE TimeUnix >= {from:DateTime} - INTERVAL 900 SECOND AND TimeUnix < {to:DateTime}
+        AND (empty({tenants:Array(String)}) OR TenantId IN {tenants:Array(String)})
+        AND startsWith(MetricName, 'queue')
+        AND replaceRegexpAll(MetricName, '[^a-zA-Z0-9_:]', '_') = 'queue_wait_seconds_sum'
+        AND NOT isNaN(Value) AND bitAnd(Flags, 1) = 0
+    UNION ALL
+    -- 2: events queue_wait_seconds_sum from otel_metrics_gauge
+    SELECT
+        2 AS Source, 0 AS IsTotal,
+        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, StartTimeUnix, TimeUnix,
+        Value, 0 AS IsDelta
+    FROM `slopipe`.`otel_metrics_gauge`
+    WHERE TimeUnix >= {from:DateTime} - INTERVAL 900 SECOND AND TimeUnix < {to:DateTime}
+        AND (empty({tenants:Array(String)}) OR TenantId IN {tenants:Array(String)})
+        AND startsWith(MetricName, 'queue')
+        AND replaceRegexpAll(MetricName, '[^a-zA-Z0-9_:]', '_') = 'queue_wait_seconds_sum'
+        AND NOT isNaN(Value) AND bitAnd(Flags, 1) = 0
+    UNION ALL
+    -- 3: events queue_wait_seconds_sum from otel_metrics_histogram
+    SELECT
+        3 AS Source, 0 AS IsTotal,
+        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, StartTimeUnix, TimeUnix,
+        Sum AS Value, AggregationTemporality = 1 AS IsDelta
+    FROM `slopipe`.`otel_metrics_histogram`
+    WHERE TimeUnix >= {from:DateTime} - INTERVAL 900 SECOND AND TimeUnix < {to:DateTime}
+        AND (empty({tenants:Array(String)}) OR TenantId IN {tenants:Array(String)})
+        AND startsWith(MetricName, 'queue')
+        AND replaceRegexpAll(MetricName, '[^a-zA-Z0-9_:]', '_') = 'queue_wait_seconds'
+        AND NOT isNaN(Sum) AND bitAnd(Flags, 1) = 0
+    UNION ALL
+    -- 4: total queue_wait_seconds_count from otel_metrics_sum
+    SELECT
+        4 AS Source, 1 AS IsTotal,
+        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, StartTimeUnix, TimeUnix,
+        Value, AggregationTemporality = 1 AS IsDelta
+    FROM `slopipe`.`otel_metrics_sum`
+    WHERE TimeUnix >= {from:DateTime} - INTERVAL 900 SECOND AND TimeUnix < {to:DateTime}
+        AND (empty({tenants:Array(String)}) OR TenantId IN {tenants:Array(String)})
+        AND startsWith(MetricName, 'queue')
+        AND replaceRegexpAll(MetricName, '[^a-zA-Z0-9_:]', '_') = 'queue_wait_seconds_count'
+        AND NOT isNaN(Value) AND bitAnd(Flags, 1) = 0
+    UNION ALL
+    -- 5: total queue_wait_seconds_count from otel_metrics_gauge
+    SELECT
+        5 AS Source, 1 AS IsTotal,
+        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, StartTimeUnix, TimeUnix,
+        Value, 0 AS IsDelta
+    FROM `slopipe`.`otel_metrics_gauge`
+    WHERE TimeUnix >= {from:DateTime} - INTERVAL 900 SECOND AND TimeUnix < {to:DateTime}
+        AND (empty({tenants:Array(String)}) OR TenantId IN {tenants:Array(String)})
+        AND startsWith(MetricName, 'queue')
+        AND replaceRegexpAll(MetricName, '[^a-zA-Z0-9_:]', '_') = 'queue_wait_seconds_count'
+        AND NOT isNaN(Value) AND bitAnd(Flags, 1) = 0
+    UNION ALL
+    -- 6: total queue_wait_seconds_count from otel_metrics_histogram
+    SELECT
+        6 AS Source, 1 AS IsTotal,
+        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, StartTimeUnix, TimeUnix,
+        toFloat64(Count) AS Value, AggregationTemporality = 1 AS IsDelta
+    FROM `slopipe`.`otel_metrics_histogram`
+    WHERE TimeUnix >= {from:DateTime} - INTERVAL 900 SECOND AND TimeUnix < {to:DateTime}
+        AND (empty({tenants:Array(String)}) OR TenantId IN {tenants:Array(String)})
+        AND startsWith(MetricName, 'queue')
+        AND replaceRegexpAll(MetricName, '[^a-zA-Z0-9_:]', '_') = 'queue_wait_seconds'
+        AND bitAnd(Flags, 1) = 0
+),
+-- Each sample with the one before it in its series.
+ordered AS (
+    SELECT
+        IsTotal, TenantId, IsDelta, StartTimeUnix, TimeUnix, Value,
+        lagInFrame(TimeUnix, 1, toDateTime(0)) OVER series AS PrevTime,
+        lagInFrame(StartTimeUnix) OVER series AS PrevStart,
+        lagInFrame(Value) OVER series AS PrevValue
+    FROM samples
+    WINDOW series AS (
+        PARTITION BY Source, TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes
+        ORDER BY TimeUnix, Value
+        ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+),
+-- What each sample adds to its counter (see the promsql package doc).
+deltas AS (
+    SELECT
+        IsTotal, TenantId, toStartOfMinute(TimeUnix) AS Minute,
+        multiIf(
+            IsDelta, if(PrevTime = TimeUnix, 0, Value),
+            PrevTime >= TimeUnix - INTERVAL 900 SECOND,
+                if(Value < PrevValue OR (StartTimeUnix > PrevStart AND PrevStart > toDateTime(0)), Value, Value - PrevValue),
+            StartTimeUnix > toDateTime(0) AND StartTimeUnix >= TimeUnix - INTERVAL 900 SECOND, Value,
+            0) AS Delta
+    FROM ordered
+)
+SELECT
+    CAST(TenantId AS String) AS TenantId,
+    Minute,
+    sumIf(Delta, IsTotal = 0) AS Good,
+    sumIf(Delta, IsTotal = 1) AS Total
+FROM deltas
+WHERE Minute >= {from:DateTime} AND Minute < {to:DateTime}
+GROUP BY TenantId, Minute
+ORDER BY TenantId, Minute
