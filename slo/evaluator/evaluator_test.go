@@ -1,0 +1,375 @@
+package evaluator_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slopipe/slopipe/slo"
+	"github.com/slopipe/slopipe/slo/evaluator"
+	"github.com/slopipe/slopipe/store"
+)
+
+// One engine per process; each test gets a database of its own.
+var dataDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "slopipe-evaluator-test")
+	if err != nil {
+		panic(err)
+	}
+	dataDir = dir
+	first, err := store.OpenEmbedded("", dir, "evaluator_test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "evaluator tests need the embedded engine:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	first.Close()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	db := strings.ToLower(strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
+	s, err := store.OpenEmbedded("", dataDir, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Migrate(context.Background(), s, store.SchemaOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// counterSeries is a cumulative counter as an OTLP SDK exports it: one
+// point a minute (10 s past it), with the increments that made it kept
+// by hand. A reset restarts it from zero with a new start time.
+type counterSeries struct {
+	tenant, code string
+	points       []point
+}
+
+type point struct {
+	start, at time.Time
+	value     float64
+	increment float64 // what this point adds, by the promsql rules
+}
+
+func makeCounter(rng *rand.Rand, tenant, code string, from, to time.Time, resetAt time.Time, rate int) counterSeries {
+	c := counterSeries{tenant: tenant, code: code}
+	start := from.Add(-30 * time.Second)
+	value := 0.0
+	for at := from.Add(10 * time.Second); at.Before(to); at = at.Add(time.Minute) {
+		inc := float64(rng.IntN(rate + 1))
+		if !resetAt.IsZero() && !at.Before(resetAt) && at.Add(-time.Minute).Before(resetAt) {
+			start, value = resetAt.Add(-5*time.Second), 0 // the process restarted
+		}
+		value += inc
+		c.points = append(c.points, point{start: start, at: at, value: value, increment: inc})
+	}
+	return c
+}
+
+func insertCounters(t *testing.T, s store.Store, series []counterSeries) {
+	t.Helper()
+	var rows []string
+	for _, c := range series {
+		for _, p := range c.points {
+			rows = append(rows, fmt.Sprintf("('%s', 'checkout', 'http_requests_total', {'code': '%s'}, toDateTime(%d), toDateTime(%d), %v, 2, true)",
+				c.tenant, c.code, p.start.Unix(), p.at.Unix(), p.value))
+		}
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), 2000)
+		err := s.Exec(context.Background(), `INSERT INTO otel_metrics_sum (TenantId, ServiceName, MetricName, Attributes, StartTimeUnix, TimeUnix, Value, AggregationTemporality, IsMonotonic) VALUES `+strings.Join(rows[:n], ","), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = rows[n:]
+	}
+}
+
+// byHand sums a tenant's increments of the error and all codes over
+// [from, to): a point counts in the minute it falls in, and a minute counts
+// when it starts in the window.
+func byHand(series []counterSeries, tenant string, from, to time.Time) (bad, total float64) {
+	for _, c := range series {
+		if c.tenant != tenant {
+			continue
+		}
+		for _, p := range c.points {
+			m := p.at.Truncate(time.Minute)
+			if m.Before(from) || !m.Before(to) {
+				continue
+			}
+			total += p.increment
+			if c.code == "500" {
+				bad += p.increment
+			}
+		}
+	}
+	return bad, total
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func slothSLO() slo.SLO {
+	return slo.SLO{
+		Name: "checkout-availability", Service: "checkout", Objective: 0.999,
+		Method: slo.Occurrences, Window: slo.RollingWindow(30 * 24 * time.Hour),
+		Indicator: slo.Indicator{
+			ErrorQuery: `sum(rate(http_requests_total{job="checkout",code=~"5.."}[{{.window}}]))`,
+			TotalQuery: `sum(rate(http_requests_total{job="checkout"}[{{.window}}]))`,
+		},
+	}
+}
+
+func checkAgainstHand(t *testing.T, snap *evaluator.Snapshot, series []counterSeries, now time.Time, objective map[string]float64) {
+	t.Helper()
+	if snap.Error != "" {
+		t.Fatalf("cycle failed: %s", snap.Error)
+	}
+	if len(snap.Results) != len(objective) {
+		t.Fatalf("%d results, want one per tenant: %+v", len(snap.Results), snap.Results)
+	}
+	for _, r := range snap.Results {
+		obj := objective[r.Tenant]
+		if r.Objective != obj {
+			t.Errorf("%s: objective %v, want %v", r.Tenant, r.Objective, obj)
+		}
+		bad, total := byHand(series, r.Tenant, now.Add(-30*24*time.Hour), now)
+		if !near(r.Total, total) || !near(r.Good, total-bad) {
+			t.Errorf("%s: good/total %v/%v, by hand %v/%v", r.Tenant, r.Good, r.Total, total-bad, total)
+		}
+		if want := 1 - (bad/total)/(1-obj); !r.BudgetRemaining.Known || !near(r.BudgetRemaining.V, want) {
+			t.Errorf("%s: budget remaining %+v, by hand %v", r.Tenant, r.BudgetRemaining, want)
+		}
+		for i, w := range slo.BurnWindows {
+			bad, total := byHand(series, r.Tenant, now.Add(-w.Length), now)
+			got := r.BurnRates[i]
+			if total == 0 {
+				if got.Known {
+					t.Errorf("%s %s: burn rate %v over a window without events, want no data", r.Tenant, w.Name, got.V)
+				}
+				continue
+			}
+			if want := bad / total / (1 - obj); !got.Known || !near(got.V, want) {
+				t.Errorf("%s %s: burn rate %+v, by hand %v (bad %v of %v)", r.Tenant, w.Name, got, want, bad, total)
+			}
+		}
+	}
+}
+
+// A Sloth SLO over OTLP counters: every tenant's budget and burn rates are
+// the ones computed by hand from the points, across a counter reset, with
+// a per-tenant objective; samples arriving late are counted in their true
+// minute on the next cycle.
+func TestPromQLSLIMatchesHandComputation(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Minute).Add(-time.Minute + 30*time.Second)
+	from := now.Add(-3 * time.Hour).Truncate(time.Minute)
+	rng := rand.New(rand.NewPCG(3, 4))
+	series := []counterSeries{
+		makeCounter(rng, "acme", "200", from, now, time.Time{}, 100),
+		makeCounter(rng, "acme", "500", from, now, time.Time{}, 3),
+		makeCounter(rng, "beta", "200", from, now, now.Add(-47*time.Minute), 40),
+		makeCounter(rng, "beta", "500", from, now, now.Add(-47*time.Minute), 5),
+	}
+	// acme's points of a 25-minute stretch two hours ago arrive late.
+	gapFrom, gapTo := now.Add(-2*time.Hour), now.Add(-95*time.Minute)
+	var onTime, late []counterSeries
+	for _, c := range series {
+		early, delayed := c, c
+		early.points, delayed.points = nil, nil
+		for _, p := range c.points {
+			if c.tenant == "acme" && !p.at.Before(gapFrom) && p.at.Before(gapTo) {
+				delayed.points = append(delayed.points, p)
+			} else {
+				early.points = append(early.points, p)
+			}
+		}
+		onTime, late = append(onTime, early), append(late, delayed)
+	}
+	insertCounters(t, s, onTime)
+
+	ev := evaluator.New(s, evaluator.Config{}, func() time.Time { return now })
+	set := slo.Set{SLOs: []slo.SLO{slothSLO()}, Overrides: slo.Overrides{Objectives: []slo.TenantObjective{{SLO: "checkout-availability", Tenant: "beta", Objective: 0.99}}}}
+	ev.SetSLOs(set, nil)
+	if err := ev.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Before the late points: the point after the gap has nothing within
+	// the 15-minute sample gap to be differenced with, and adds nothing.
+	missing := map[string]bool{}
+	for _, c := range onTime {
+		for i, p := range c.points {
+			if c.tenant == "acme" && i > 0 && p.at.Sub(c.points[i-1].at) > 15*time.Minute {
+				missing[fmt.Sprint(c.tenant, c.code, p.at.Unix())] = true
+			}
+		}
+	}
+	if len(missing) != 2 {
+		t.Fatalf("the fixture should leave a gap in both acme series, found %d", len(missing))
+	}
+	seen := make([]counterSeries, len(onTime))
+	for i, c := range onTime {
+		seen[i] = c
+		seen[i].points = nil
+		for _, p := range c.points {
+			if missing[fmt.Sprint(c.tenant, c.code, p.at.Unix())] {
+				p.increment = 0
+			}
+			seen[i].points = append(seen[i].points, p)
+		}
+	}
+	objectives := map[string]float64{"acme": 0.999, "beta": 0.99}
+	checkAgainstHand(t, ev.Snapshot(), seen, now, objectives)
+
+	time.Sleep(1100 * time.Millisecond) // insert times are whole seconds
+	insertCounters(t, s, late)
+	if err := ev.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkAgainstHand(t, ev.Snapshot(), series, now, objectives)
+
+	// Every evaluation is kept for dashboards, unknown values as NULL.
+	rows, err := s.Query(ctx, "SELECT count(), countIf(isNull(BurnRate5m)), uniqExact(TenantId) FROM slopipe_slo_status", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, nulls, tenants uint64
+	store.ScanAll(rows, func(r store.Rows) error { return r.Scan(&n, &nulls, &tenants) })
+	if n != 4 || tenants != 2 {
+		t.Errorf("status rows %d for %d tenants, want 4 for 2", n, tenants)
+	}
+}
+
+// Span and log SLIs (counted in the stream into slopipe_sli_events) under
+// each budgeting method, with an excluded interval and a per-tenant
+// objective, give what slo.Evaluate gives on the same minutes; late events
+// are counted on the next cycle.
+func TestEventSLIsMatchEvaluateOnTheirMinutes(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 14, 37, 30, 0, time.UTC)
+	maintenance := slo.Interval{From: now.Add(-26 * time.Hour), To: now.Add(-25 * time.Hour)}
+	slos := []slo.SLO{
+		{Name: "spans-occurrences", Objective: 0.99, Method: slo.Occurrences, Window: slo.RollingWindow(7 * 24 * time.Hour),
+			Indicator: slo.Indicator{Spans: &slo.SpanSource{}}},
+		{Name: "spans-excluded", Objective: 0.99, Method: slo.Occurrences, Window: slo.RollingWindow(7 * 24 * time.Hour),
+			Indicator: slo.Indicator{Spans: &slo.SpanSource{}}},
+		{Name: "logs-timeslices", Objective: 0.95, Method: slo.Timeslices, TimesliceLength: 5 * time.Minute, TimesliceTarget: 0.9,
+			Window: slo.CalendarWindow(1, slo.Month, time.Time{}, time.UTC), Indicator: slo.Indicator{Logs: &slo.LogSource{}}},
+		{Name: "spans-ratio-timeslices", Objective: 0.97, Method: slo.RatioTimeslices, TimesliceLength: time.Minute,
+			Window: slo.RollingWindow(3 * 24 * time.Hour), Indicator: slo.Indicator{Spans: &slo.SpanSource{}}},
+	}
+	overrides := slo.Overrides{
+		Objectives: []slo.TenantObjective{{SLO: "spans-occurrences", Tenant: "beta", Objective: 0.995}},
+		Exclusions: []slo.Exclusion{{SLO: "spans-excluded", Interval: maintenance}},
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	minutes := map[string][]slo.Minute{} // by SLO and tenant
+	events := store.NewSLIEvents()
+	for m := now.Add(-8 * 24 * time.Hour).Truncate(time.Minute); m.Before(now); m = m.Add(time.Minute) {
+		for _, s := range slos {
+			for _, tenant := range []string{"acme", "beta"} {
+				if rng.IntN(3) == 0 {
+					continue
+				}
+				total := uint64(rng.IntN(30))
+				good := total - uint64(rng.IntN(int(total)/4+1))
+				events.Add(tenant, s.Name, m.Unix(), good, total)
+				key := s.Name + "/" + tenant
+				minutes[key] = append(minutes[key], slo.Minute{Start: m.Unix(), Counts: slo.Counts{Good: float64(good), Total: float64(total)}})
+			}
+		}
+	}
+	if err := events.Insert(ctx, s, now); err != nil {
+		t.Fatal(err)
+	}
+	ev := evaluator.New(s, evaluator.Config{}, func() time.Time { return now })
+	ev.SetSLOs(slo.Set{SLOs: slos, Overrides: overrides}, nil)
+
+	check := func() {
+		t.Helper()
+		if err := ev.Cycle(ctx); err != nil {
+			t.Fatal(err)
+		}
+		snap := ev.Snapshot()
+		if len(snap.Results) != 2*len(slos) {
+			t.Fatalf("%d results, want %d", len(snap.Results), 2*len(slos))
+		}
+		for _, r := range snap.Results {
+			var def slo.SLO
+			for _, s := range slos {
+				if s.Name == r.SLO {
+					def = s
+				}
+			}
+			spec := def.Spec()
+			spec.Objective = overrides.Objective(&def, r.Tenant)
+			spec.Excluded = overrides.Excluded(def.Name, r.Tenant)
+			want := slo.Evaluate(spec, minutes[r.SLO+"/"+r.Tenant], now)
+			got := slo.Status{From: r.Window.From, To: r.Window.To, Good: r.Good, Total: r.Total, SLI: r.SLI,
+				BudgetRemaining: r.BudgetRemaining, BurnRates: r.BurnRates, PeriodBurnRate: r.PeriodBurnRate}
+			if !got.From.Equal(want.From) || !got.To.Equal(want.To) {
+				t.Errorf("%s/%s: window %v–%v, want %v–%v", r.SLO, r.Tenant, got.From, got.To, want.From, want.To)
+			}
+			got.From, got.To, want.From, want.To = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+			if got != want {
+				t.Errorf("%s/%s:\n got %+v\nwant %+v", r.SLO, r.Tenant, got, want)
+			}
+			if r.SLO == "spans-occurrences" && r.Tenant == "beta" && r.Objective != 0.995 {
+				t.Errorf("beta's objective override not applied: %v", r.Objective)
+			}
+		}
+	}
+	check()
+
+	// Events that arrive a day late count in their minute on the next cycle.
+	late := now.Add(-30 * time.Hour).Truncate(time.Minute)
+	events.Reset()
+	for _, s := range slos {
+		events.Add("acme", s.Name, late.Unix(), 3, 1000)
+		key := s.Name + "/acme"
+		minutes[key] = mergeMinute(minutes[key], slo.Minute{Start: late.Unix(), Counts: slo.Counts{Good: 3, Total: 1000}})
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if err := events.Insert(ctx, s, now); err != nil {
+		t.Fatal(err)
+	}
+	check()
+}
+
+func mergeMinute(ms []slo.Minute, add slo.Minute) []slo.Minute {
+	for i := range ms {
+		if ms[i].Start == add.Start {
+			ms[i].Counts = ms[i].Counts.Add(add.Counts)
+			return ms
+		}
+		if ms[i].Start > add.Start {
+			return append(ms[:i], append([]slo.Minute{add}, ms[i:]...)...)
+		}
+	}
+	return append(ms, add)
+}
+
+// The status table's burn-rate columns are the math's burn windows.
+func TestStatusColumnsFollowBurnWindows(t *testing.T) {
+	if len(store.SLOStatusBurnWindows) != len(slo.BurnWindows) {
+		t.Fatalf("status table has %d burn-rate columns, the math %d windows", len(store.SLOStatusBurnWindows), len(slo.BurnWindows))
+	}
+	for i, w := range slo.BurnWindows {
+		if store.SLOStatusBurnWindows[i] != w.Name {
+			t.Errorf("column %d is BurnRate%s, window is %s", i, store.SLOStatusBurnWindows[i], w.Name)
+		}
+	}
+}
