@@ -1,18 +1,32 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/slopipe/slopipe/slo"
+	"github.com/slopipe/slopipe/slo/sloapi"
 )
 
-// sloCommand is `slopipe slo`: working with SLO specs without the daemon.
+// sloCommand is `slopipe slo`: working with SLO specs without the daemon,
+// and asking a running daemon how its SLOs are doing.
 func sloCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "slo",
-		Short: "Work with SLO specs (OpenSLO v1, Sloth prometheus/v1)",
+		Short: "Work with SLO specs (OpenSLO v1, Sloth prometheus/v1) and show the daemon's SLO status",
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "validate PATH...",
@@ -53,5 +67,175 @@ func sloCommand() *cobra.Command {
 			return err
 		},
 	})
+	cmd.AddCommand(sloStatusCommand())
 	return cmd
+}
+
+// apiAddrEnv is where `slopipe slo status` finds the daemon's SLO API when
+// --api is not given.
+const apiAddrEnv = "SLOPIPE_API_ADDR"
+
+// sloStatusCommand is `slopipe slo status`: the running daemon's last
+// evaluation, from its SLO API (package sloapi), as a table.
+func sloStatusCommand() *cobra.Command {
+	var tenant, addr string
+	var raw bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the running daemon's SLOs: SLI, error budget left and burn rates per SLO and tenant",
+		Long: `Show the running daemon's SLOs: SLI, error budget left and burn rates per SLO and tenant.
+
+Reads GET /api/v1/slos from the daemon's SLO API at --api, else $` + apiAddrEnv + `, else ` + sloapi.DefaultAddr + `.
+SLI and BUDGET LEFT are over the SLO's period (WINDOW); negative budget is overspent.
+Burn rates over the last 5m to 3d are multiples of the rate that spends exactly the
+budget over the period (1 = on budget); "-" is a window without events.
+Spec problems and warnings (a failed or missing evaluation) go to stderr.
+--json prints the API's answer as it is (docs/API.md describes it).`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if c.Flags().Changed("tenant") && tenant == "" {
+				return errors.New("--tenant is empty; leave it out for every tenant")
+			}
+			if addr == "" {
+				addr = os.Getenv(apiAddrEnv)
+			}
+			if addr == "" {
+				addr = sloapi.DefaultAddr
+			}
+			body, err := getSLOStatus(c.Context(), addr, tenant)
+			if err != nil {
+				return err
+			}
+			if raw {
+				_, err = c.OutOrStdout().Write(body)
+				return err
+			}
+			var resp sloapi.Response
+			if err := json.Unmarshal(body, &resp); err != nil {
+				return fmt.Errorf("the slopipe API at %s answered JSON this slopipe cannot read: %w", addr, err)
+			}
+			return printSLOStatus(c.OutOrStdout(), c.ErrOrStderr(), &resp, tenant)
+		},
+	}
+	cmd.Flags().StringVar(&tenant, "tenant", "", "show only this tenant's SLOs")
+	cmd.Flags().StringVar(&addr, "api", "", "the daemon's SLO API, host:port or URL (default $"+apiAddrEnv+", else "+sloapi.DefaultAddr+")")
+	cmd.Flags().BoolVar(&raw, "json", false, "print the API's JSON answer instead of a table")
+	return cmd
+}
+
+// getSLOStatus is the body of the API's 200 answer to GET /api/v1/slos.
+func getSLOStatus(ctx context.Context, addr, tenant string) ([]byte, error) {
+	base := addr
+	if !strings.Contains(base, "://") {
+		base = "http://" + base
+	}
+	u, err := url.Parse(strings.TrimSuffix(base, "/") + "/api/v1/slos")
+	if err != nil {
+		return nil, fmt.Errorf("--api %q: %w", addr, err)
+	}
+	if tenant != "" {
+		u.RawQuery = url.Values{"tenant": {tenant}}.Encode()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("--api %q: %w", addr, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		// The url.Error repeats the URL; the address is said once.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("cannot reach the slopipe API at %s: %w; is the daemon running? set --api or %s", addr, err, apiAddrEnv)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading the slopipe API's answer from %s: %w", addr, err)
+	}
+	if res.StatusCode != http.StatusOK {
+		var e sloapi.ErrorResponse
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			return nil, fmt.Errorf("the slopipe API at %s answered %s: %s", addr, res.Status, e.Error)
+		}
+		return nil, fmt.Errorf("%s answered GET %s with %s and no slopipe API error; is it the slopipe API?", addr, u.RequestURI(), res.Status)
+	}
+	return body, nil
+}
+
+// printSLOStatus writes the results as a table to stdout, and the spec
+// problems and warnings, one a line, to stderr.
+func printSLOStatus(stdout, stderr io.Writer, resp *sloapi.Response, tenant string) error {
+	if len(resp.Data) == 0 {
+		if tenant != "" {
+			fmt.Fprintf(stderr, "no SLO results for tenant %q\n", tenant)
+		} else {
+			fmt.Fprintln(stderr, "no SLO results")
+		}
+	} else {
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprint(tw, "SLO\tTENANT\tOBJECTIVE\tSLI\tBUDGET LEFT")
+		for _, w := range slo.BurnWindows {
+			fmt.Fprint(tw, "\t", w.Name)
+		}
+		fmt.Fprintln(tw, "\tGOOD\tTOTAL\tWINDOW")
+		for _, r := range resp.Data {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s", r.SLO, r.Tenant, objectivePercent(r.Objective), sliPercent(r.SLI), fixed(r.BudgetRemaining, 100, 2, "%"))
+			for _, b := range r.BurnRates {
+				fmt.Fprint(tw, "\t", fixed(b, 1, 2, ""))
+			}
+			fmt.Fprintf(tw, "\t%s\t%s\t%s\n", count(r.Good), count(r.Total), r.Window.Period)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, p := range resp.Problems {
+		fmt.Fprintln(stderr, p.SpecProblem().Error())
+	}
+	for _, w := range resp.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	return nil
+}
+
+// objectivePercent is 0.999 as "99.9%": the objective as its spec wrote it.
+func objectivePercent(v float64) string {
+	s := strings.TrimRight(strconv.FormatFloat(v*100, 'f', 6, 64), "0")
+	return strings.TrimSuffix(s, ".") + "%"
+}
+
+// sliPercent has four decimals, more when four would round an SLI short of
+// 100% up to it.
+func sliPercent(v slo.Value) string {
+	if !v.Known {
+		return "-"
+	}
+	d := 4
+	s := strconv.FormatFloat(v.V*100, 'f', d, 64)
+	for v.V < 1 && strings.HasPrefix(s, "100") && d < 9 {
+		d++
+		s = strconv.FormatFloat(v.V*100, 'f', d, 64)
+	}
+	return s + "%"
+}
+
+// fixed is v×scale with the decimals given and the unit, "-" when unknown.
+func fixed(v slo.Value, scale float64, decimals int, unit string) string {
+	if !v.Known {
+		return "-"
+	}
+	return strconv.FormatFloat(v.V*scale, 'f', decimals, 64) + unit
+}
+
+// count is an event count: whole, except a PromQL SLI's counter increase.
+func count(v float64) string {
+	if v == math.Trunc(v) {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
 }
