@@ -107,6 +107,15 @@ func renderSchema(name, text string, opts SchemaOptions) (string, error) {
 			return db + "." + QuoteIdent(table)
 		},
 		"list": func(items ...string) []string { return items },
+		// plain names a table as readers and writers do: on a cluster, its
+		// Distributed table, so a statement covers every shard.
+		"plain": func(table string) string { return db + "." + QuoteIdent(table) },
+		"dropDistributed": func(table string) string {
+			if !clustered {
+				return ""
+			}
+			return fmt.Sprintf("DROP TABLE IF EXISTS %s.%s ON CLUSTER %s;", db, QuoteIdent(table), QuoteIdent(opts.Cluster))
+		},
 		"alterDistributed": func(table, alteration string) string {
 			if !clustered {
 				return ""

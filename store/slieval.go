@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -190,6 +193,7 @@ FROM (
     SELECT TenantId, Slo, '' AS SpecHash, Minute, toFloat64(Good) AS Good, toFloat64(Total) AS Total
     FROM %[1]s.slopipe_sli_events
     WHERE Slo IN {event_slos:Array(String)}
+      AND Minute >= toStartOfHour(toDateTime({event_earliest:Int64}))
       AND Minute >= toStartOfHour(toDateTime(transform(toString(Slo), {event_slos:Array(String)}, {event_froms:Array(Int64)}, toInt64(0))))
       AND Minute < toDateTime({to:Int64})
     UNION ALL
@@ -197,6 +201,7 @@ FROM (
     FROM %[1]s.slopipe_sli_metric_minutes FINAL
     WHERE Slo IN {metric_slos:Array(String)}
       AND SpecHash = transform(toString(Slo), {metric_slos:Array(String)}, {metric_hashes:Array(String)}, '')
+      AND Minute >= toStartOfHour(toDateTime({metric_earliest:Int64}))
       AND Minute >= toStartOfHour(toDateTime(transform(toString(Slo), {metric_slos:Array(String)}, {metric_froms:Array(Int64)}, toInt64(0))))
       AND Minute < toDateTime({to:Int64})
 )
@@ -209,6 +214,9 @@ GROUP BY TenantId, Slo, SpecHash, Hour`, db)
 		"metric_slos":   Param(nonNil(metrics.slos)),
 		"metric_hashes": Param(nonNil(metrics.hashes)),
 		"metric_froms":  int64Array(metrics.froms),
+		// The earliest of the froms, as a plain bound the sorting key can use.
+		"event_earliest":  strconv.FormatInt(events.earliest(), 10),
+		"metric_earliest": strconv.FormatInt(metrics.earliest(), 10),
 	})
 	if err != nil {
 		return fmt.Errorf("recompute SLI hours: %w", err)
@@ -226,6 +234,14 @@ func (a *refArrays) add(r SLIRef, from time.Time) {
 	a.slos = append(a.slos, r.SLO)
 	a.hashes = append(a.hashes, r.SpecHash)
 	a.froms = append(a.froms, from.Unix())
+}
+
+// earliest is the earliest from, 0 when there is none.
+func (a *refArrays) earliest() int64 {
+	if len(a.froms) == 0 {
+		return 0
+	}
+	return slices.Min(a.froms)
 }
 
 func int64Array(v []int64) string {
@@ -264,79 +280,103 @@ func SumSLIWindows(ctx context.Context, s Store, slis []WindowSLI, lengths []tim
 		return nil, nil
 	}
 	nowUnix := now.Unix()
-	var all, events, metrics refArrays
+	var events refArrays
 	earliest := nowUnix
-	edgeHours := map[int64]bool{floorTo(nowUnix, 3600): true}
+	periods := map[int64][]string{} // SLOs by period start
 	for _, w := range slis {
-		all.add(w.SLIRef, w.PeriodFrom)
-		if w.Metric {
-			metrics.add(w.SLIRef, w.PeriodFrom)
-		} else {
+		if !w.Metric {
 			events.add(w.SLIRef, w.PeriodFrom)
 		}
-		earliest = min(earliest, w.PeriodFrom.Unix())
-		edgeHours[floorTo(w.PeriodFrom.Unix(), 3600)] = true
+		from := w.PeriodFrom.Unix()
+		earliest = min(earliest, from)
+		periods[from] = append(periods[from], w.SLO)
 	}
+	// Each window's conditions on hour rows and on minute rows, and the
+	// minutes any window needs.
+	var splits []windowSplit
+	var minuteRanges [][2]int64
 	for _, l := range lengths {
 		from := nowUnix - int64(l/time.Second)
 		earliest = min(earliest, from)
-		edgeHours[floorTo(from, 3600)] = true
+		splits = append(splits, splitWindow(from, nowUnix))
 	}
-	hours := make([]int64, 0, len(edgeHours))
-	for h := range edgeHours {
-		hours = append(hours, h)
+	periodStarts := slices.Sorted(maps.Keys(periods))
+	periodSplits := make([]windowSplit, len(periodStarts))
+	for i, from := range periodStarts {
+		periodSplits[i] = splitWindow(from, nowUnix)
 	}
-
-	// A row counts for a window starting at s when it is an hour wholly in
-	// [s, now), or a minute in [s, now) whose hour is not.
-	inWindow := func(start string) string {
-		whole := fmt.Sprintf("(toStartOfHour(T) >= %[1]s AND toStartOfHour(T) + 3600 <= Now)", start)
-		return fmt.Sprintf("(IsHour AND %[2]s) OR (NOT IsHour AND T >= %[1]s AND T < Now AND NOT %[2]s)", start, whole)
+	for _, w := range append(slices.Clone(splits), periodSplits...) {
+		minuteRanges = append(append(minuteRanges, w.plus...), w.minus...)
 	}
-	var sums []string
-	for i, l := range lengths {
-		cond := inWindow(fmt.Sprintf("(Now - %d)", int64(l/time.Second)))
-		sums = append(sums, fmt.Sprintf("sumIf(Good, %[2]s) AS Good%[1]d, sumIf(Total, %[2]s) AS Total%[1]d", i, cond))
+	// sums is the select list of one branch of the union: hour rows or
+	// minute rows, each summed per tenant and SLO before the branches are
+	// added up, so that a branch's conditions are a few integer comparisons.
+	sums := func(hourRows bool) string {
+		var out []string
+		for i, w := range splits {
+			out = append(out, fmt.Sprintf("toFloat64(%s) AS Good%d, toFloat64(%s) AS Total%d",
+				w.condition("Good", hourRows), i, w.condition("Total", hourRows), i))
+		}
+		var goods, totals []string
+		for i, w := range periodSplits {
+			good, total := w.condition("Good", hourRows), w.condition("Total", hourRows)
+			if len(periods) > 1 {
+				quoted := make([]string, len(periods[periodStarts[i]]))
+				for j, name := range periods[periodStarts[i]] {
+					quoted[j] = QuoteString(name)
+				}
+				in := "Slo IN (" + strings.Join(quoted, ", ") + ")"
+				good = fmt.Sprintf("if(%s, %s, 0)", in, good)
+				total = fmt.Sprintf("if(%s, %s, 0)", in, total)
+			}
+			goods, totals = append(goods, good), append(totals, total)
+		}
+		out = append(out, fmt.Sprintf("toFloat64(%s) AS GoodPeriod, toFloat64(%s) AS TotalPeriod", strings.Join(goods, " + "), strings.Join(totals, " + ")))
+		return strings.Join(out, ",\n        ")
 	}
-	period := inWindow("toDateTime(transform(toString(Slo), {slos:Array(String)}, {period_froms:Array(Int64)}, toInt64(0)))")
-	sums = append(sums, fmt.Sprintf("sumIf(Good, %[1]s) AS GoodPeriod, sumIf(Total, %[1]s) AS TotalPeriod", period))
+	var totals []string
+	for i := range lengths {
+		totals = append(totals, fmt.Sprintf("sum(Good%[1]d) AS Good%[1]d, sum(Total%[1]d) AS Total%[1]d", i))
+	}
+	totals = append(totals, "sum(GoodPeriod) AS GoodPeriod, sum(TotalPeriod) AS TotalPeriod")
+	edgeMinutes := minutesIn(minuteRanges)
 
 	db := QuoteIdent(s.Database())
-	sql := fmt.Sprintf(`WITH toDateTime({now:Int64}) AS Now
-SELECT TenantId, toString(Slo) AS Slo,
+	sql := fmt.Sprintf(`SELECT TenantId, toString(Slo) AS Slo,
     %[2]s
 FROM (
-    SELECT TenantId, Slo, Hour AS T, true AS IsHour, Good, Total
+    SELECT TenantId, Slo,
+        %[5]s
     FROM %[1]s.slopipe_sli_hours FINAL
-    WHERE Slo IN {slos:Array(String)}
-      AND SpecHash = transform(toString(Slo), {slos:Array(String)}, {hashes:Array(String)}, '\x00')
-      AND Hour >= toStartOfHour(toDateTime({earliest:Int64})) AND Hour < Now
+    WHERE (Slo, SpecHash) IN {slo_hashes:Array(Tuple(String, String))}
+      AND Hour >= toStartOfHour(toDateTime({earliest:Int64})) AND Hour < toDateTime({now:Int64})
+    GROUP BY TenantId, Slo
     UNION ALL
-    SELECT TenantId, Slo, Minute AS T, false AS IsHour, toFloat64(sum(Good)) AS Good, toFloat64(sum(Total)) AS Total
-    FROM %[1]s.slopipe_sli_events
-    WHERE Slo IN {event_slos:Array(String)}
-      AND Minute < Now AND toStartOfHour(Minute) IN arrayMap(h -> toDateTime(h), {edge_hours:Array(Int64)})
-    GROUP BY TenantId, Slo, Minute
+    -- Rows of a minute not merged yet add up like merged ones.
+    SELECT TenantId, Slo,
+        %[6]s
+    FROM (SELECT TenantId, Slo, toUnixTimestamp(Minute) AS T, Good, Total FROM %[1]s.slopipe_sli_events
+          WHERE Slo IN {event_slos:Array(String)} AND (%[4]s))
+    GROUP BY TenantId, Slo
     UNION ALL
-    SELECT TenantId, Slo, Minute AS T, false AS IsHour, Good, Total
-    FROM %[1]s.slopipe_sli_metric_minutes FINAL
-    WHERE Slo IN {metric_slos:Array(String)}
-      AND SpecHash = transform(toString(Slo), {metric_slos:Array(String)}, {metric_hashes:Array(String)}, '\x00')
-      AND Minute < Now AND toStartOfHour(Minute) IN arrayMap(h -> toDateTime(h), {edge_hours:Array(Int64)})
+    SELECT TenantId, Slo,
+        %[6]s
+    FROM (SELECT TenantId, Slo, toUnixTimestamp(Minute) AS T, Good, Total FROM %[1]s.slopipe_sli_metric_minutes FINAL
+          WHERE (Slo, SpecHash) IN {slo_hashes:Array(Tuple(String, String))} AND (%[4]s))
+    GROUP BY TenantId, Slo
 )
 GROUP BY TenantId, Slo
 HAVING TotalPeriod != 0 OR %[3]s
-ORDER BY TenantId, Slo`, db, strings.Join(sums, ",\n    "), anyWindowTotal(len(lengths)))
+ORDER BY TenantId, Slo`, db, strings.Join(totals, ",\n    "), anyWindowTotal(len(lengths)), edgeMinutes, sums(true), sums(false))
+	pairs := make([]string, 0, len(slis))
+	for _, w := range slis {
+		pairs = append(pairs, "("+QuoteString(w.SLO)+","+QuoteString(w.SpecHash)+")")
+	}
 	rows, err := s.Query(ctx, sql, Params{
-		"now":           strconv.FormatInt(nowUnix, 10),
-		"earliest":      strconv.FormatInt(earliest, 10),
-		"edge_hours":    int64Array(hours),
-		"slos":          Param(all.slos),
-		"hashes":        Param(all.hashes),
-		"period_froms":  int64Array(all.froms),
-		"event_slos":    Param(nonNil(events.slos)),
-		"metric_slos":   Param(nonNil(metrics.slos)),
-		"metric_hashes": Param(nonNil(metrics.hashes)),
+		"now":        strconv.FormatInt(nowUnix, 10),
+		"earliest":   strconv.FormatInt(earliest, 10),
+		"slo_hashes": "[" + strings.Join(pairs, ",") + "]",
+		"event_slos": Param(nonNil(events.slos)),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sum SLI windows: %w", err)
@@ -360,6 +400,87 @@ ORDER BY TenantId, Slo`, db, strings.Join(sums, ",\n    "), anyWindowTotal(len(l
 		return nil, fmt.Errorf("sum SLI windows: %w", err)
 	}
 	return out, nil
+}
+
+// windowSplit is how a window [from, now) is summed from slopipe_sli_hours
+// and the minute tables: the hour rows in hours, plus the minutes in plus,
+// less the minutes in minus (Unix seconds, [from, to) ranges). The current
+// hour's row holds exactly the minutes before now: the evaluator recomputes
+// it up to now just before summing.
+type windowSplit struct {
+	hours       [][2]int64
+	plus, minus [][2]int64
+}
+
+// splitWindow reads as few minutes as it can: an edge of the window inside
+// an hour is either the minutes from the edge to the hour's end, or the
+// hour's row less the minutes before the edge, whichever is fewer.
+func splitWindow(from, now int64) windowSplit {
+	if from >= now {
+		return windowSplit{}
+	}
+	current := floorTo(now, 3600)
+	var w windowSplit
+	start := floorTo(from, 3600)
+	if start < from {
+		end := min(start+3600, now)
+		if end-from <= from-start {
+			w.plus = append(w.plus, [2]int64{from, end})
+			start += 3600
+		} else {
+			w.minus = append(w.minus, [2]int64{start, from})
+		}
+	}
+	if start <= current && start < now {
+		w.hours = append(w.hours, [2]int64{start, current + 3600})
+	}
+	return w
+}
+
+// condition is the window's sum over the rows of one branch of the query:
+// hour rows (Hour) or minute rows (T, Unix seconds) — integer comparisons
+// with constants, cheap per row.
+func (w windowSplit) condition(value string, hourRows bool) string {
+	ranges := func(column string, rs [][2]int64) string {
+		if len(rs) == 0 {
+			return "false"
+		}
+		parts := make([]string, len(rs))
+		for i, r := range rs {
+			parts[i] = fmt.Sprintf("(%[1]s >= %[2]d AND %[1]s < %[3]d)", column, r[0], r[1])
+		}
+		return strings.Join(parts, " OR ")
+	}
+	if hourRows {
+		return fmt.Sprintf("sumIf(%s, %s)", value, ranges("toUnixTimestamp(Hour)", w.hours))
+	}
+	if len(w.minus) == 0 {
+		return fmt.Sprintf("sumIf(%s, %s)", value, ranges("T", w.plus))
+	}
+	return fmt.Sprintf("sumIf(%[1]s, %[2]s) - sumIf(%[1]s, %[3]s)", value, ranges("T", w.plus), ranges("T", w.minus))
+}
+
+// minutesIn is a condition on Minute selecting the minutes that start in any
+// of the ranges (Unix seconds, [from, to)), merged where they overlap: plain
+// ranges, so the table's sorting key narrows what is read.
+func minutesIn(ranges [][2]int64) string {
+	slices.SortFunc(ranges, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	var merged [][2]int64
+	for _, r := range ranges {
+		if n := len(merged); n > 0 && r[0] <= merged[n-1][1] {
+			merged[n-1][1] = max(merged[n-1][1], r[1])
+			continue
+		}
+		merged = append(merged, r)
+	}
+	if len(merged) == 0 {
+		return "false"
+	}
+	parts := make([]string, len(merged))
+	for i, r := range merged {
+		parts[i] = fmt.Sprintf("Minute >= toDateTime(%d) AND Minute < toDateTime(%d)", r[0], r[1])
+	}
+	return "(" + strings.Join(parts, ") OR (") + ")"
 }
 
 func anyWindowTotal(n int) string {
@@ -410,6 +531,7 @@ FROM (
     SELECT TenantId, toString(Slo) AS Slo, Minute, toFloat64(Good) AS Good, toFloat64(Total) AS Total
     FROM %[1]s.slopipe_sli_events
     WHERE Slo IN {event_slos:Array(String)}
+      AND Minute >= toDateTime({event_earliest:Int64})
       AND Minute >= toDateTime(transform(toString(Slo), {event_slos:Array(String)}, {event_froms:Array(Int64)}, toInt64(0)))
       AND Minute < toDateTime({now:Int64})
     UNION ALL
@@ -417,18 +539,21 @@ FROM (
     FROM %[1]s.slopipe_sli_metric_minutes FINAL
     WHERE Slo IN {metric_slos:Array(String)}
       AND SpecHash = transform(toString(Slo), {metric_slos:Array(String)}, {metric_hashes:Array(String)}, '\x00')
+      AND Minute >= toDateTime({metric_earliest:Int64})
       AND Minute >= toDateTime(transform(toString(Slo), {metric_slos:Array(String)}, {metric_froms:Array(Int64)}, toInt64(0)))
       AND Minute < toDateTime({now:Int64})
 )
 GROUP BY TenantId, Slo, M
 ORDER BY TenantId, Slo, M`, db)
 	rows, err := s.Query(ctx, sql, Params{
-		"now":           strconv.FormatInt(now.Unix(), 10),
-		"event_slos":    Param(nonNil(events.slos)),
-		"event_froms":   int64Array(events.froms),
-		"metric_slos":   Param(nonNil(metrics.slos)),
-		"metric_hashes": Param(nonNil(metrics.hashes)),
-		"metric_froms":  int64Array(metrics.froms),
+		"now":             strconv.FormatInt(now.Unix(), 10),
+		"event_slos":      Param(nonNil(events.slos)),
+		"event_froms":     int64Array(events.froms),
+		"metric_slos":     Param(nonNil(metrics.slos)),
+		"metric_hashes":   Param(nonNil(metrics.hashes)),
+		"metric_froms":    int64Array(metrics.froms),
+		"event_earliest":  strconv.FormatInt(events.earliest(), 10),
+		"metric_earliest": strconv.FormatInt(metrics.earliest(), 10),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read SLI minutes: %w", err)

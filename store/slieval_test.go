@@ -68,7 +68,7 @@ func writeSLIFixture(t *testing.T, ctx context.Context, s store.Store) sliFixtur
 		t.Fatal(err)
 	}
 	jobs := []store.HoursJob{{SLIRef: f.refs["checkout"], From: time.Unix(start, 0)}, {SLIRef: f.refs["latency"], From: time.Unix(start, 0)}}
-	if err := store.RecomputeSLIHours(ctx, s, jobs, f.now.Add(time.Minute), f.now); err != nil {
+	if err := store.RecomputeSLIHours(ctx, s, jobs, f.now, f.now); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -96,8 +96,16 @@ func TestSumSLIWindowsEqualsMinuteByMinuteSums(t *testing.T) {
 			"checkout": f.now.Add(-30 * 24 * time.Hour),                // longer than the data
 			"latency":  time.Date(2026, 11, 21, 0, 17, 0, 0, time.UTC), // not on an hour
 		}
-		// Evaluate at several instants: on a minute, mid-minute, on an hour.
-		for _, now := range []time.Time{f.now, f.now.Add(-17*time.Minute - 10*time.Second), time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)} {
+		// Evaluate at several instants — on an hour, on a minute, mid-minute,
+		// in the first and the second half of an hour — as the evaluator
+		// does: the last hours recomputed up to now, then summed.
+		for i, now := range []time.Time{time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 12, 10, 0, 0, time.UTC),
+			f.now.Add(-17*time.Minute - 10*time.Second), f.now} {
+			current := store.HoursJob{SLIRef: f.refs["checkout"], From: now.Add(-3 * time.Hour).Truncate(time.Hour)}
+			latency := store.HoursJob{SLIRef: f.refs["latency"], From: now.Add(-3 * time.Hour).Truncate(time.Hour)}
+			if err := store.RecomputeSLIHours(ctx, s, []store.HoursJob{current, latency}, now, f.now.Add(time.Duration(i+1)*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
 			slis := []store.WindowSLI{
 				{SLIRef: f.refs["checkout"], PeriodFrom: periods["checkout"]},
 				{SLIRef: f.refs["latency"], PeriodFrom: periods["latency"]},
@@ -177,7 +185,7 @@ func TestLateSLIEventsAreFoundAndCountedInTheirTrueMinute(t *testing.T) {
 		if !reflect.DeepEqual(arrivals, want) {
 			t.Fatalf("arrivals %+v, want %+v", arrivals, want)
 		}
-		if err := store.RecomputeSLIHours(ctx, s, []store.HoursJob{{SLIRef: f.refs["checkout"], From: late}}, f.now.Add(time.Minute), f.now.Add(time.Second)); err != nil {
+		if err := store.RecomputeSLIHours(ctx, s, []store.HoursJob{{SLIRef: f.refs["checkout"], From: late}}, f.now, f.now.Add(time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		f.minutes = append(f.minutes, store.SLIMinute{Tenant: "beta", SLO: "checkout", Minute: late.Unix(), GoodTotal: store.GoodTotal{Total: 40}})

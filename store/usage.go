@@ -81,9 +81,9 @@ func NewSLIEvents() *SLIEvents {
 
 // LateEventsAge is how old a minute's events must be for SLIEvents.Insert
 // to announce them in slopipe_sli_late_events. The SLO evaluator recomputes
-// the hours of the last two hours every cycle, so an hour of margin
-// separates the two.
-const LateEventsAge = time.Hour
+// the hours holding the last 20 minutes every cycle, so a quarter of an hour
+// of margin separates the two.
+const LateEventsAge = 5 * time.Minute
 
 // Insert writes the events. Events of minutes older than LateEventsAge at
 // now are announced first, in slopipe_sli_late_events, so that the SLO

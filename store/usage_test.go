@@ -77,3 +77,43 @@ func TestMinuteCountsSumPerTenantKeyAndMinute(t *testing.T) {
 		}
 	})
 }
+
+// Migration 003 rebuilds slopipe_sli_events under a time-first sorting key;
+// the events counted before survive it.
+func TestResortingSLIEventsKeepsThem(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		migrations, err := store.Migrations(store.SchemaOptions{Database: s.Database()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range migrations[:2] {
+			for _, stmt := range m.Statements {
+				if err := s.Exec(ctx, stmt, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		now := time.Now()
+		events := store.NewSLIEvents()
+		events.Add("acme", "checkout", now.Truncate(time.Minute).Unix(), 98, 100)
+		events.Add("beta", "checkout", now.Truncate(time.Minute).Unix()-60, 5, 7)
+		if err := events.Insert(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Migrate(ctx, s, store.SchemaOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.Query(ctx, `SELECT sum(Good), sum(Total), (SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'slopipe_sli_events')
+			FROM slopipe_sli_events`, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var good, total uint64
+		var key string
+		store.ScanAll(rows, func(r store.Rows) error { return r.Scan(&good, &total, &key) })
+		if good != 103 || total != 107 || key != "Minute, TenantId, Slo" {
+			t.Fatalf("after migrating: %d/%d events, sorting key %q; want 103/107 and Minute, TenantId, Slo", good, total, key)
+		}
+	})
+}

@@ -11,7 +11,30 @@ ALTER TABLE {{table $table}} {{onCluster}}
     ADD INDEX IF NOT EXISTS idx_inserted_at InsertedAt TYPE minmax GRANULARITY 1;
 {{alterDistributed $table "ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now()"}}
 {{end}}
--- Span and log SLI events for minutes more than an hour old (an agent
+-- slopipe_sli_events sorted by time first: every evaluation cycle reads the
+-- minutes at its windows' edges and of the last hours for all SLOs and
+-- tenants, and dashboards read time ranges. The table is rebuilt under the
+-- new sorting key; each step can be re-run after a failure.
+DROP TABLE IF EXISTS {{table "slopipe_sli_events_resorted"}} {{onCluster}};
+{{dropDistributed "slopipe_sli_events_resorted"}}
+CREATE TABLE {{table "slopipe_sli_events_resorted"}} {{onCluster}} (
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `Minute` DateTime CODEC(Delta, ZSTD(1)),
+    `Good` UInt64,
+    `Total` UInt64
+) ENGINE = {{engine "SummingMergeTree" "(Good, Total)"}}
+PARTITION BY toYYYYMM(Minute)
+ORDER BY (Minute, TenantId, Slo)
+{{ttl "slopipe_sli_events" "Minute"}};
+{{distributed "slopipe_sli_events_resorted" "cityHash64(TenantId)"}}
+INSERT INTO {{plain "slopipe_sli_events_resorted"}} (TenantId, Slo, Minute, Good, Total)
+SELECT TenantId, Slo, Minute, Good, Total FROM {{plain "slopipe_sli_events"}};
+EXCHANGE TABLES {{table "slopipe_sli_events"}} AND {{table "slopipe_sli_events_resorted"}} {{onCluster}};
+DROP TABLE {{table "slopipe_sli_events_resorted"}} {{onCluster}};
+{{dropDistributed "slopipe_sli_events_resorted"}}
+
+-- Span and log SLI events for minutes more than 5 minutes old (an agent
 -- resending after an outage): the sli processor announces them here before
 -- writing them, so the evaluator recomputes the hours they fall in. Younger
 -- minutes are recomputed every cycle anyway.

@@ -519,6 +519,33 @@ ALTER TABLE `otel`.`otel_metrics_histogram_local` ON CLUSTER `prod`
 
 ALTER TABLE `otel`.`otel_metrics_histogram` ON CLUSTER `prod` ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now();
 
+DROP TABLE IF EXISTS `otel`.`slopipe_sli_events_resorted_local` ON CLUSTER `prod`;
+
+DROP TABLE IF EXISTS `otel`.`slopipe_sli_events_resorted` ON CLUSTER `prod`;
+
+CREATE TABLE `otel`.`slopipe_sli_events_resorted_local` ON CLUSTER `prod` (
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `Minute` DateTime CODEC(Delta, ZSTD(1)),
+    `Good` UInt64,
+    `Total` UInt64
+) ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', (Good, Total))
+PARTITION BY toYYYYMM(Minute)
+ORDER BY (Minute, TenantId, Slo)
+TTL Minute + toIntervalDay(400);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_events_resorted` ON CLUSTER `prod` AS `otel`.`slopipe_sli_events_resorted_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_sli_events_resorted_local', cityHash64(TenantId));
+
+INSERT INTO `otel`.`slopipe_sli_events_resorted` (TenantId, Slo, Minute, Good, Total)
+SELECT TenantId, Slo, Minute, Good, Total FROM `otel`.`slopipe_sli_events`;
+
+EXCHANGE TABLES `otel`.`slopipe_sli_events_local` AND `otel`.`slopipe_sli_events_resorted_local` ON CLUSTER `prod`;
+
+DROP TABLE `otel`.`slopipe_sli_events_resorted_local` ON CLUSTER `prod`;
+
+DROP TABLE IF EXISTS `otel`.`slopipe_sli_events_resorted` ON CLUSTER `prod`;
+
 CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_late_events_local` ON CLUSTER `prod` (
     `TenantId` LowCardinality(String),
     `Slo` LowCardinality(String),

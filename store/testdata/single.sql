@@ -460,6 +460,25 @@ ALTER TABLE `otel`.`otel_metrics_histogram`
     ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now() CODEC(Delta, ZSTD(1)),
     ADD INDEX IF NOT EXISTS idx_inserted_at InsertedAt TYPE minmax GRANULARITY 1;
 
+DROP TABLE IF EXISTS `otel`.`slopipe_sli_events_resorted`;
+
+CREATE TABLE `otel`.`slopipe_sli_events_resorted`  (
+    `TenantId` LowCardinality(String),
+    `Slo` LowCardinality(String),
+    `Minute` DateTime CODEC(Delta, ZSTD(1)),
+    `Good` UInt64,
+    `Total` UInt64
+) ENGINE = SummingMergeTree((Good, Total))
+PARTITION BY toYYYYMM(Minute)
+ORDER BY (Minute, TenantId, Slo);
+
+INSERT INTO `otel`.`slopipe_sli_events_resorted` (TenantId, Slo, Minute, Good, Total)
+SELECT TenantId, Slo, Minute, Good, Total FROM `otel`.`slopipe_sli_events`;
+
+EXCHANGE TABLES `otel`.`slopipe_sli_events` AND `otel`.`slopipe_sli_events_resorted`;
+
+DROP TABLE `otel`.`slopipe_sli_events_resorted`;
+
 CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_late_events`  (
     `TenantId` LowCardinality(String),
     `Slo` LowCardinality(String),
