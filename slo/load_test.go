@@ -71,7 +71,7 @@ func TestLoadReportsEveryProblemWithFileLineSLOAndField(t *testing.T) {
 		`testdata/broken/openslo.yaml:10: slo "bad-window": spec.timeWindow.0: duration "1M": a rolling window needs a fixed length`,
 		`testdata/broken/openslo.yaml:13: slo "bad-window": spec.objectives.0.target: 1.5 is not in (0, 1)`,
 		`testdata/broken/openslo.yaml:16: slo "what": kind: "Widget" is not an OpenSLO v1 kind`,
-		`testdata/broken/sloth.yaml:5: slos.0.objetive: unknown field`,
+		`testdata/broken/sloth.yaml:5: slo "availability": slos.0.objetive: unknown field`,
 		`testdata/broken/sloth.yaml:8: slo "availability": slos.0.sli.events.error_query: 1:`,
 		`unclosed left parenthesis`,
 		`testdata/broken/sloth.yaml:11: slo "too-good": slos.1.objective: 100 is not a percentage in (0, 100)`,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -56,8 +57,17 @@ func parseSloth(file string, doc *yaml.Node) ([]SLO, Problems) {
 	report := func(slo, field, msg string) {
 		problems = append(problems, Problem{File: file, Line: lineOf(doc, field), SLO: slo, Field: field, Msg: msg})
 	}
+	// An unknown field inside an SLO is that SLO's problem: it names the
+	// SLO and leaves it out, like any other.
+	unknownInSLO := map[int]Problems{}
 	unknownFields(doc, reflect.TypeFor[slothSpec](), "", func(line int, field, msg string) {
-		problems = append(problems, Problem{File: file, Line: line, Field: field, Msg: msg})
+		p := Problem{File: file, Line: line, Field: field, Msg: msg}
+		var i int
+		if _, err := fmt.Sscanf(field, "slos.%d.", &i); err == nil && strings.Count(field, ".") >= 2 {
+			unknownInSLO[i] = append(unknownInSLO[i], p)
+			return
+		}
+		problems = append(problems, p)
 	})
 	var spec slothSpec
 	if err := doc.Decode(&spec); err != nil {
@@ -75,6 +85,10 @@ func parseSloth(file string, doc *yaml.Node) ([]SLO, Problems) {
 	for i, s := range spec.SLOs {
 		at := func(field string) string { return fmt.Sprintf("slos.%d.%s", i, field) }
 		before := len(problems)
+		for _, p := range unknownInSLO[i] {
+			p.SLO = s.Name
+			problems = append(problems, p)
+		}
 		switch {
 		case s.Name == "":
 			report("", at("name"), "missing")

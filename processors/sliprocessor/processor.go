@@ -17,9 +17,6 @@ package sliprocessor
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,7 +126,7 @@ func (c *counter) shutdown(ctx context.Context) error {
 // reload reads the specs when the directory changed. A set with problems
 // is reported and, once a good set is running, not applied.
 func (c *counter) reload(first bool) {
-	fp, err := dirFingerprint(c.cfg.SLODir)
+	fp, err := slo.DirFingerprint(c.cfg.SLODir)
 	if err != nil {
 		if first {
 			c.logger.Info("no SLO specs: the directory cannot be read", zap.String("slo_dir", c.cfg.SLODir), zap.Error(err))
@@ -151,27 +148,6 @@ func (c *counter) reload(first bool) {
 	set := compile(slos)
 	c.slis.Store(set)
 	c.logger.Info("SLO specs loaded", zap.Int("span_slis", len(set.spans)), zap.Int("log_slis", len(set.logs)))
-}
-
-// dirFingerprint changes when a spec file is added, removed or modified.
-func dirFingerprint(dir string) (string, error) {
-	var parts []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		parts = append(parts, fmt.Sprintf("%s %d %d", p, info.Size(), info.ModTime().UnixNano()))
-		return nil
-	})
-	sort.Strings(parts)
-	return strings.Join(parts, "\n"), err
 }
 
 // countTraces counts td's spans into a request-local map.

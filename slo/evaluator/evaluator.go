@@ -12,7 +12,7 @@
 //     PromQL SLIs' metrics (by insert time) and late span/log events;
 //  2. recomputes the PromQL SLIs' minutes those touch — all of an SLO's
 //     period the first time it is seen — into slopipe_sli_metric_minutes;
-//  3. recomputes the hours of the last two hours, and of anything older
+//  3. recomputes the hours holding the last 20 minutes, and of anything older
 //     that changed, into slopipe_sli_hours;
 //  4. sums windows: Occurrences SLOs from hours and edge minutes in the
 //     store, timeslice SLOs and SLOs with excluded intervals from their
@@ -43,8 +43,9 @@ type Config struct {
 }
 
 // recentHours are recomputed every cycle whatever arrived: span and log
-// events younger than store.LateEventsAge are not announced as late.
-const recentHours = 2 * time.Hour
+// events younger than store.LateEventsAge are not announced as late, and
+// the margin between the two covers a cycle running late.
+const recentHours = 20 * time.Minute
 
 // arrivalMargin is how far back each search for arrivals reaches before the
 // previous one started: an insert's rows carry the time it started and
@@ -118,6 +119,25 @@ func (e *Evaluator) SetSLOs(set slo.Set, problems slo.Problems) {
 		sp.slis = append(sp.slis, x)
 	}
 	e.specs.Store(sp)
+	e.publishProblems(sp.problems)
+}
+
+// SetProblems reports the problems of a spec change that was not applied:
+// the SLOs evaluated stay as they were.
+func (e *Evaluator) SetProblems(problems slo.Problems) {
+	sp := *e.specs.Load()
+	sp.problems = problems
+	e.specs.Store(&sp)
+	e.publishProblems(problems)
+}
+
+// publishProblems shows problems at once, not after the next cycle.
+func (e *Evaluator) publishProblems(problems slo.Problems) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	snap := *e.snapshot.Load()
+	snap.Problems = problems
+	e.snapshot.Store(&snap)
 }
 
 // SLONames lists the SLOs being evaluated, sorted.
@@ -140,13 +160,16 @@ func (e *Evaluator) Cycle(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	started := time.Now()
-	now := e.now()
+	// Whole seconds: the store compares times in seconds, so the reported
+	// evaluation time is exactly the one every window was summed at.
+	now := e.now().Truncate(time.Second)
 	sp := e.specs.Load()
-	results, err := e.cycle(ctx, sp, now)
+	var steps Steps
+	results, err := e.cycle(ctx, sp, now, &steps)
 	took := time.Since(started)
 	prev := e.snapshot.Load()
 	next := &Snapshot{EvaluatedAt: now, Results: results, Problems: sp.problems, SLOs: len(sp.slis),
-		CycleDuration: took, Cycles: prev.Cycles + 1, FailedCycles: prev.FailedCycles}
+		CycleDuration: took, Steps: steps, Cycles: prev.Cycles + 1, FailedCycles: prev.FailedCycles}
 	if err != nil {
 		next.EvaluatedAt, next.Results = prev.EvaluatedAt, prev.Results
 		next.Error = err.Error()
@@ -156,9 +179,14 @@ func (e *Evaluator) Cycle(ctx context.Context) error {
 	return err
 }
 
-func (e *Evaluator) cycle(ctx context.Context, sp *specs, now time.Time) ([]Result, error) {
+func (e *Evaluator) cycle(ctx context.Context, sp *specs, now time.Time, steps *Steps) ([]Result, error) {
 	if len(sp.slis) == 0 {
 		return nil, nil
+	}
+	lapStart := time.Now()
+	lap := func(d *time.Duration) {
+		t := time.Now()
+		*d, lapStart = t.Sub(lapStart), t
 	}
 	// Recomputed rows replace older ones by version, so versions must grow
 	// even if the clock stands still or steps back.
@@ -196,6 +224,7 @@ func (e *Evaluator) cycle(ctx context.Context, sp *specs, now time.Time) ([]Resu
 	if err != nil {
 		return nil, err
 	}
+	lap(&steps.Arrivals)
 	byMetric := map[string][]store.SLIArrival{}
 	byEventSLO := map[string][]store.SLIArrival{}
 	for _, a := range arrivals {
@@ -239,9 +268,13 @@ func (e *Evaluator) cycle(ctx context.Context, sp *specs, now time.Time) ([]Resu
 	if err := store.RecomputeMetricMinutes(ctx, e.store, minuteJobs, computedAt); err != nil {
 		return nil, err
 	}
-	if err := store.RecomputeSLIHours(ctx, e.store, hourJobs, minuteEnd, computedAt); err != nil {
+	lap(&steps.MetricMinutes)
+	// Up to now: the current hour's row is then exactly the minutes of the
+	// windows' last hour, which the sums take from it.
+	if err := store.RecomputeSLIHours(ctx, e.store, hourJobs, now, computedAt); err != nil {
 		return nil, err
 	}
+	lap(&steps.Hours)
 	for i := range sp.slis {
 		e.hoursDone[sp.slis[i].key()] = true
 		if sp.slis[i].ref.Metric {
@@ -311,6 +344,8 @@ func (e *Evaluator) cycle(ctx context.Context, sp *specs, now time.Time) ([]Resu
 		return results[i].Tenant < results[j].Tenant
 	})
 
+	lap(&steps.Windows)
+
 	// 5. Status rows.
 	if len(results) > 0 {
 		batch := store.NewSLOStatus()
@@ -321,6 +356,7 @@ func (e *Evaluator) cycle(ctx context.Context, sp *specs, now time.Time) ([]Resu
 			return nil, fmt.Errorf("write SLO status: %w", err)
 		}
 	}
+	lap(&steps.Status)
 	return results, nil
 }
 

@@ -22,7 +22,18 @@ type Snapshot struct {
 	// good cycle's.
 	Error                string
 	CycleDuration        time.Duration
+	Steps                Steps
 	Cycles, FailedCycles uint64
+}
+
+// Steps are how long each step of a cycle took: where a slow cycle spends
+// its time.
+type Steps struct {
+	Arrivals      time.Duration // finding what arrived since the last cycle
+	MetricMinutes time.Duration // recomputing PromQL SLIs' minutes
+	Hours         time.Duration // recomputing hours
+	Windows       time.Duration // summing windows and computing results
+	Status        time.Duration // writing slopipe_slo_status
 }
 
 // Result is one SLO for one tenant at one evaluation; its JSON is the API's.

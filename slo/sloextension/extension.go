@@ -1,0 +1,184 @@
+// Package sloextension is the slo extension: it puts slopipe's SLO engine
+// into the collector. It reads the spec directory (reloading it on change
+// and keeping the last good set when a change does not validate), runs the
+// evaluation loop every interval against the store extension, serves the
+// HTTP API and reports its own health as metrics.
+//
+// The loop is package evaluator, the API package sloapi; this package only
+// wires them to the collector's lifecycle, clock and telemetry.
+package sloextension
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension/extensioncapabilities"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/slopipe/slopipe/internal/periodic"
+	"github.com/slopipe/slopipe/slo"
+	"github.com/slopipe/slopipe/slo/evaluator"
+	"github.com/slopipe/slopipe/slo/sloapi"
+	"github.com/slopipe/slopipe/store/storeextension"
+)
+
+const scopeName = "github.com/slopipe/slopipe/slo/sloextension"
+
+type sloExtension struct {
+	cfg    *Config
+	logger *zap.Logger
+	meter  metric.Meter
+
+	eval     *evaluator.Evaluator
+	loops    periodic.Loops
+	server   *http.Server
+	listener net.Listener
+	served   sync.WaitGroup
+
+	// Guarded by the reload loop (one run at a time).
+	fingerprint  string
+	haveGood     bool
+	registration metric.Registration
+}
+
+func newExtension(cfg *Config, set component.TelemetrySettings) (*sloExtension, error) {
+	return &sloExtension{cfg: cfg, logger: set.Logger, meter: set.MeterProvider.Meter(scopeName)}, nil
+}
+
+var _ extensioncapabilities.Dependent = (*sloExtension)(nil)
+
+// Dependencies makes the collector start the store extension first.
+func (x *sloExtension) Dependencies() []component.ID { return []component.ID{x.cfg.Store} }
+
+// Addr is where the API listens once started ("" when it does not).
+func (x *sloExtension) Addr() string {
+	if x.listener == nil {
+		return ""
+	}
+	return x.listener.Addr().String()
+}
+
+func (x *sloExtension) Start(_ context.Context, host component.Host) error {
+	st, err := storeextension.FromHost(host, x.cfg.Store)
+	if err != nil {
+		return fmt.Errorf("slo: store: %w", err)
+	}
+	x.eval = evaluator.New(st, evaluator.Config{MaxSampleGap: x.cfg.MaxSampleGap}, time.Now)
+	if err := x.registerTelemetry(); err != nil {
+		return fmt.Errorf("slo: telemetry: %w", err)
+	}
+	if x.cfg.Endpoint != "" {
+		ln, err := net.Listen("tcp", x.cfg.Endpoint)
+		if err != nil {
+			return fmt.Errorf("slo: API endpoint %s: %w", x.cfg.Endpoint, err)
+		}
+		x.listener = ln
+		x.server = &http.Server{Handler: sloapi.New(x.eval), ReadHeaderTimeout: 10 * time.Second}
+		x.served.Add(1)
+		go func() {
+			defer x.served.Done()
+			if err := x.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				x.logger.Error("SLO API stopped", zap.Error(err))
+			}
+		}()
+		x.logger.Info("SLO API listening", zap.String("endpoint", ln.Addr().String()))
+	}
+	x.reload()
+	x.loops.Every(x.cfg.ReloadPeriod, x.reload)
+	go x.evaluate() // the first results without waiting an interval
+	x.loops.Every(x.cfg.Interval, x.evaluate)
+	return nil
+}
+
+func (x *sloExtension) Shutdown(ctx context.Context) error {
+	x.loops.Stop()
+	var err error
+	if x.server != nil {
+		err = x.server.Shutdown(ctx)
+		x.served.Wait()
+	}
+	if x.registration != nil {
+		err = errors.Join(err, x.registration.Unregister())
+	}
+	return err
+}
+
+// reload reads the specs when the directory changed. The first read applies
+// whatever validates; later, a set with problems is reported (log, metric,
+// API) and the last good set keeps running.
+func (x *sloExtension) reload() {
+	fp, err := slo.DirFingerprint(x.cfg.SLODir)
+	if err != nil {
+		if x.fingerprint == "" {
+			x.logger.Info("no SLO specs: the directory cannot be read", zap.String("slo_dir", x.cfg.SLODir), zap.Error(err))
+			x.fingerprint = "\x00unreadable"
+		}
+		return
+	}
+	if fp == x.fingerprint {
+		return
+	}
+	x.fingerprint = fp
+	set, problems := slo.LoadSet(x.cfg.SLODir)
+	for _, p := range problems {
+		x.logger.Error("SLO spec problem", zap.String("problem", p.Error()))
+	}
+	if len(problems) > 0 && x.haveGood {
+		x.logger.Error("SLO specs changed but do not validate; the last good set keeps running", zap.Int("problems", len(problems)))
+		x.eval.SetProblems(problems)
+		return
+	}
+	x.eval.SetSLOs(set, problems)
+	x.haveGood = x.haveGood || len(problems) == 0
+	x.logger.Info("SLO specs loaded", zap.Int("slos", len(set.SLOs)), zap.Int("problems", len(problems)))
+}
+
+func (x *sloExtension) evaluate() {
+	ctx, cancel := context.WithTimeout(context.Background(), max(x.cfg.Interval, time.Minute))
+	defer cancel()
+	if err := x.eval.Cycle(ctx); err != nil {
+		x.logger.Warn("SLO evaluation failed; the API keeps the last results", zap.Error(err))
+	}
+}
+
+// registerTelemetry reports the loop's health from its snapshots.
+func (x *sloExtension) registerTelemetry() error {
+	var errs [5]error
+	var (
+		problemGauge, slosGauge metric.Int64ObservableGauge
+		failed, cycles          metric.Int64ObservableCounter
+		duration                metric.Float64ObservableGauge
+	)
+	problemGauge, errs[0] = x.meter.Int64ObservableGauge("slopipe_slo_spec_problems",
+		metric.WithDescription("Problems in the SLO spec files; while there are any after a change, the last good set is evaluated."),
+		metric.WithUnit("{problem}"))
+	slosGauge, errs[1] = x.meter.Int64ObservableGauge("slopipe_slo_evaluated_slos",
+		metric.WithDescription("SLOs being evaluated."), metric.WithUnit("{slo}"))
+	cycles, errs[2] = x.meter.Int64ObservableCounter("slopipe_slo_evaluations",
+		metric.WithDescription("Evaluation cycles run."), metric.WithUnit("{cycle}"))
+	failed, errs[3] = x.meter.Int64ObservableCounter("slopipe_slo_evaluation_failures",
+		metric.WithDescription("Evaluation cycles that failed (the store refused or timed out)."), metric.WithUnit("{cycle}"))
+	duration, errs[4] = x.meter.Float64ObservableGauge("slopipe_slo_evaluation_duration",
+		metric.WithDescription("How long the last evaluation cycle took."), metric.WithUnit("s"))
+	if err := errors.Join(errs[:]...); err != nil {
+		return err
+	}
+	reg, err := x.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		snap := x.eval.Snapshot()
+		o.ObserveInt64(problemGauge, int64(len(snap.Problems)))
+		o.ObserveInt64(slosGauge, int64(snap.SLOs))
+		o.ObserveInt64(cycles, int64(snap.Cycles))
+		o.ObserveInt64(failed, int64(snap.FailedCycles))
+		o.ObserveFloat64(duration, snap.CycleDuration.Seconds())
+		return nil
+	}, problemGauge, slosGauge, cycles, failed, duration)
+	x.registration = reg
+	return err
+}
