@@ -17,6 +17,7 @@ import (
 	"github.com/slopipe/slopipe/processors/sliprocessor"
 	"github.com/slopipe/slopipe/processors/tenantprocessor"
 	"github.com/slopipe/slopipe/receivers/prometheusremotewritereceiver"
+	"github.com/slopipe/slopipe/slo/sloextension"
 	"github.com/slopipe/slopipe/store/storeextension"
 )
 
@@ -53,6 +54,7 @@ func components() (otelcol.Factories, error) {
 		storeextension.NewFactory(),
 		filestorage.NewFactory(),
 		healthcheckextension.NewFactory(),
+		sloextension.NewFactory(),
 	); err != nil {
 		return f, err
 	}

@@ -40,14 +40,14 @@ func freeAddr(t *testing.T) string {
 
 // endpoints are one daemon's listening addresses, all on free loopback ports.
 type endpoints struct {
-	otlpGRPC, otlpHTTP, remoteWrite, clickhouseHTTP, health, telemetryPort string
+	otlpGRPC, otlpHTTP, remoteWrite, clickhouseHTTP, health, telemetryPort, api string
 }
 
 func newEndpoints(t *testing.T) endpoints {
 	_, port, _ := net.SplitHostPort(freeAddr(t))
 	return endpoints{
 		otlpGRPC: freeAddr(t), otlpHTTP: freeAddr(t), remoteWrite: freeAddr(t),
-		clickhouseHTTP: freeAddr(t), health: freeAddr(t), telemetryPort: port,
+		clickhouseHTTP: freeAddr(t), health: freeAddr(t), telemetryPort: port, api: freeAddr(t),
 	}
 }
 
@@ -92,6 +92,7 @@ func startDaemon(t *testing.T, dataDir string, ep endpoints, env []string, args 
 		"SLOPIPE_CLICKHOUSE_HTTP_ADDR="+ep.clickhouseHTTP,
 		"SLOPIPE_HEALTH_ENDPOINT="+ep.health,
 		"SLOPIPE_TELEMETRY_PORT="+ep.telemetryPort,
+		"SLOPIPE_API_ADDR="+ep.api,
 	)
 	cmd.Env = append(cmd.Env, env...)
 	out := &lockedBuffer{}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +12,8 @@ import (
 
 // Spans from telemetrygen with a known share of errors, and an OpenSLO SLO
 // on them in SLOPIPE_SLO_DIR: the sli processor counts exactly that many
-// good and total events for the tenant.
+// good and total events for the tenant, and the SLO API reports exactly
+// the SLI, error budget and burn rates those counts give.
 func TestSpanSLICountsTelemetrygenSpansExactly(t *testing.T) {
 	telemetrygen := peer(t, "SLOPIPE_TELEMETRYGEN", "telemetrygen")
 	dir := t.TempDir()
@@ -49,7 +51,7 @@ spec:
 		t.Fatal(err)
 	}
 	ep := newEndpoints(t)
-	d := startDaemon(t, filepath.Join(dir, "data"), ep, []string{"SLOPIPE_SLO_DIR=" + slos},
+	d := startDaemon(t, filepath.Join(dir, "data"), ep, []string{"SLOPIPE_SLO_DIR=" + slos, "SLOPIPE_SLO_INTERVAL=1s"},
 		"--config", defaultConfigURI, "--config", "yaml:processors::sli::flush_interval: 1s")
 	defer d.stop()
 
@@ -67,4 +69,40 @@ spec:
 	where := "FROM slopipe_sli_events WHERE TenantId = 'acme' AND Slo = 'loadgen-availability'"
 	waitForCount(t, ep.clickhouseHTTP, "SELECT sum(Total) "+where, 400, 60*time.Second)
 	waitForCount(t, ep.clickhouseHTTP, "SELECT sum(Good) "+where, 300, 10*time.Second)
+
+	// The evaluator runs every second; wait for an evaluation that has
+	// every span.
+	const path = "/api/v1/slos/loadgen-availability?tenant=acme"
+	deadline := time.Now().Add(30 * time.Second)
+	var e *sloEntry
+	for {
+		a := getSLOs(t, ep.api, path)
+		if e = a.entryOf("loadgen-availability", "acme"); e != nil && e.Total == 400 {
+			if len(a.Data) != 1 || len(a.Problems) != 0 {
+				t.Errorf("%s: want acme's entry alone and no problems: %+v", path, a)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no evaluation with the 400 spans: %+v\n%s", path, a, d.out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// All 400 spans are from the last minute or two, so the period and every
+	// burn-rate window, 5m to 3d, hold the same 300 good of 400.
+	counts := sliCounts{good: 300, total: 400}
+	want := expectedStatus{objective: 0.99, period: counts, periodName: "28d", periodStart: e.EvaluatedAt.Add(-28 * 24 * time.Hour)}
+	for range burnWindows {
+		want.windows = append(want.windows, counts)
+	}
+	if bad := entryMismatches(e, want); len(bad) > 0 {
+		reportMismatches(t, e, bad)
+		return
+	}
+	// The same numbers written out: 25 % errors against the 1 % allowed.
+	if burn := 0.25 / (1 - 0.99); e.Service != "loadgen" || *e.SLI != 0.75 ||
+		math.Abs(*e.BudgetRemaining-(1-burn)) >= 1e-9 || math.Abs(*e.BurnRates["5m"]-burn) >= 1e-9 {
+		t.Errorf("service %q, sli %v, budget_remaining %v, 5m burn %v; want loadgen, 0.75, %v, %v",
+			e.Service, *e.SLI, *e.BudgetRemaining, *e.BurnRates["5m"], 1-burn, burn)
+	}
 }
