@@ -206,18 +206,10 @@ FROM (
       AND Minute < toDateTime({to:Int64})
 )
 GROUP BY TenantId, Slo, SpecHash, Hour`, db)
-	err := s.Exec(ctx, sql, Params{
-		"computed_at":   strconv.FormatInt(computedAt.UnixMilli(), 10),
-		"to":            strconv.FormatInt(to.Unix(), 10),
-		"event_slos":    Param(nonNil(events.slos)),
-		"event_froms":   int64Array(events.froms),
-		"metric_slos":   Param(nonNil(metrics.slos)),
-		"metric_hashes": Param(nonNil(metrics.hashes)),
-		"metric_froms":  int64Array(metrics.froms),
-		// The earliest of the froms, as a plain bound the sorting key can use.
-		"event_earliest":  strconv.FormatInt(events.earliest(), 10),
-		"metric_earliest": strconv.FormatInt(metrics.earliest(), 10),
-	})
+	params := sliParams(events, metrics)
+	params["computed_at"] = strconv.FormatInt(computedAt.UnixMilli(), 10)
+	params["to"] = strconv.FormatInt(to.Unix(), 10)
+	err := s.Exec(ctx, sql, params)
 	if err != nil {
 		return fmt.Errorf("recompute SLI hours: %w", err)
 	}
@@ -234,6 +226,22 @@ func (a *refArrays) add(r SLIRef, from time.Time) {
 	a.slos = append(a.slos, r.SLO)
 	a.hashes = append(a.hashes, r.SpecHash)
 	a.froms = append(a.froms, from.Unix())
+}
+
+// sliParams binds span/log SLIs (events) and PromQL SLIs (metrics) with
+// their starts: {event_slos}, {event_froms}, {metric_slos},
+// {metric_hashes}, {metric_froms}, and the earliest start of each as a
+// plain bound the sorting key can use.
+func sliParams(events, metrics refArrays) Params {
+	return Params{
+		"event_slos":      Param(nonNil(events.slos)),
+		"event_froms":     int64Array(events.froms),
+		"metric_slos":     Param(nonNil(metrics.slos)),
+		"metric_hashes":   Param(nonNil(metrics.hashes)),
+		"metric_froms":    int64Array(metrics.froms),
+		"event_earliest":  strconv.FormatInt(events.earliest(), 10),
+		"metric_earliest": strconv.FormatInt(metrics.earliest(), 10),
+	}
 }
 
 // earliest is the earliest from, 0 when there is none.
@@ -545,16 +553,9 @@ FROM (
 )
 GROUP BY TenantId, Slo, M
 ORDER BY TenantId, Slo, M`, db)
-	rows, err := s.Query(ctx, sql, Params{
-		"now":             strconv.FormatInt(now.Unix(), 10),
-		"event_slos":      Param(nonNil(events.slos)),
-		"event_froms":     int64Array(events.froms),
-		"metric_slos":     Param(nonNil(metrics.slos)),
-		"metric_hashes":   Param(nonNil(metrics.hashes)),
-		"metric_froms":    int64Array(metrics.froms),
-		"event_earliest":  strconv.FormatInt(events.earliest(), 10),
-		"metric_earliest": strconv.FormatInt(metrics.earliest(), 10),
-	})
+	params := sliParams(events, metrics)
+	params["now"] = strconv.FormatInt(now.Unix(), 10)
+	rows, err := s.Query(ctx, sql, params)
 	if err != nil {
 		return nil, fmt.Errorf("read SLI minutes: %w", err)
 	}
