@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +16,8 @@ func TestLoadReadsSlothAndOpenSLO(t *testing.T) {
 	for _, s := range slos {
 		byName[s.Name] = s
 	}
-	if len(byName) != 4 {
-		t.Fatalf("read %d SLOs, want 4: %v", len(byName), byName)
+	if len(byName) != 7 {
+		t.Fatalf("read %d SLOs, want 7: %v", len(byName), byName)
 	}
 
 	avail := byName["requests-availability"]
@@ -58,6 +59,40 @@ func TestLoadReadsSlothAndOpenSLO(t *testing.T) {
 	if spans.Objective != 0.995 || spans.Window.String() != "28d" {
 		t.Errorf("openslo span SLO: %+v", spans)
 	}
+
+	// A thresholdMetric SLO: one per objective, each with its op and value.
+	const queueQuery = `checkout_queue_depth{job="checkout",queue!="retry"}`
+	for _, want := range []struct {
+		name      string
+		op        string
+		value     float64
+		objective float64
+		slice     time.Duration
+		target    float64
+	}{
+		{"checkout-queue/short", "lte", 100, 0.99, time.Minute, 0.95},
+		{"checkout-queue/very-short", "lt", 10, 0.9, 5 * time.Minute, 0.9},
+	} {
+		s := byName[want.name]
+		in := s.Indicator
+		if in.ThresholdQuery != queueQuery || in.ThresholdOp != want.op || in.ThresholdValue != want.value ||
+			in.GoodQuery != "" || in.TotalQuery != "" || in.Spans != nil {
+			t.Errorf("%s: threshold indicator %+v", want.name, in)
+		}
+		if s.Method != Timeslices || s.Objective != want.objective || s.TimesliceLength != want.slice ||
+			s.TimesliceTarget != want.target || s.Window.String() != "7d" {
+			t.Errorf("%s: %+v", want.name, s)
+		}
+		ev, err := in.Compile()
+		if err != nil || ev == nil || ev.Threshold == nil || ev.Threshold.String() != queueQuery+" "+want.op+" "+strconv.FormatFloat(want.value, 'g', -1, 64) {
+			t.Errorf("%s: compiled to %+v, %v", want.name, ev, err)
+		}
+	}
+	cpu := byName["checkout-cpu"]
+	if cpu.Indicator.ThresholdQuery != `{"process.cpu.utilization", job="checkout"}` || cpu.Indicator.ThresholdOp != "gte" ||
+		cpu.Indicator.ThresholdValue != 0.05 || cpu.Objective != 0.99 || cpu.Method != Occurrences {
+		t.Errorf("inline thresholdMetric SLO: %+v", cpu)
+	}
 }
 
 // Every problem names the file, line, SLO and field; one file's problems
@@ -84,6 +119,16 @@ func TestLoadReportsEveryProblemWithFileLineSLOAndField(t *testing.T) {
 		`testdata/broken/overrides.yaml:14: spec.exclusions.0.from: "2026-11-20 02:00" is not an RFC 3339 time`,
 		`testdata/broken/overrides.yaml:18: spec.exclusions.1.raeson: unknown field`,
 		`testdata/broken/overrides.yaml:17: spec.exclusions.1.to: must be after from`,
+		`testdata/broken/threshold.yaml:19: slo "no-op": spec.objectives.0.op: missing: a thresholdMetric SLI needs op (lt, lte, gt or gte) and value`,
+		`testdata/broken/threshold.yaml:19: slo "no-op": spec.objectives.0.value: missing: a thresholdMetric SLI needs the threshold value`,
+		`testdata/broken/threshold.yaml:21: slo "no-op": spec.objectives.1.op: "eq": want lt, lte, gt or gte`,
+		`testdata/broken/threshold.yaml:36: slo "rate-threshold": spec.indicator.spec: thresholdMetric.metricSource.spec.query: ` +
+			`unsupported PromQL: aggregation "max" (a threshold metric is a plain selector of gauge samples, e.g. queue_depth{job="api"})`,
+		`testdata/broken/threshold.yaml:58: slo "span-threshold": spec.indicator.spec: thresholdMetric.metricSource.type: ` +
+			`slopipe.spans counts events as a ratioMetric's total; a thresholdMetric reads Prometheus samples`,
+		`testdata/broken/threshold.yaml:94: slo "ratio-with-op": spec.objectives.0.op: op and value are for a thresholdMetric SLI; this SLO's SLI is a ratioMetric`,
+		`testdata/broken/threshold.yaml:109: slo "threshold-syntax": spec.indicator.spec: thresholdMetric.metricSource.spec.query: 1:22: parse error: unexpected end of input inside braces`,
+		`testdata/broken/threshold.yaml:116: slo "threshold-syntax": spec.objectives.0.value: NaN is not a finite number`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("problems lack %q; got:\n%s", want, got)
@@ -99,8 +144,8 @@ func TestLoadKeepsGoodSLOsBesideBrokenOnes(t *testing.T) {
 	if len(problems) == 0 {
 		t.Fatal("no problems reported")
 	}
-	if len(slos) != 4 {
-		t.Errorf("%d SLOs kept, want the 4 good ones", len(slos))
+	if len(slos) != 7 {
+		t.Errorf("%d SLOs kept, want the 7 good ones", len(slos))
 	}
 	_, problems = Load("testdata/good/sloth.yaml", "testdata/good/sloth.yaml")
 	if !strings.Contains(problems.Error(), `slo "requests-availability": defined again`) {

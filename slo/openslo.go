@@ -2,6 +2,7 @@ package slo
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"time"
 
@@ -260,8 +261,26 @@ func (set *openSLOSet) resolve() ([]SLO, Problems) {
 					slo.TimesliceTarget = *o.TimeSliceTarget
 				}
 			}
-			if sli.ThresholdMetric != nil && (o.Op == "" || o.Value == nil) {
-				report(at("op"), "a thresholdMetric SLI needs op and value")
+			switch {
+			case sli.ThresholdMetric != nil && sli.RatioMetric == nil:
+				if o.Op == "" {
+					report(at("op"), "missing: a thresholdMetric SLI needs op (lt, lte, gt or gte) and value")
+				} else if _, ok := thresholdOps[o.Op]; !ok {
+					report(at("op"), fmt.Sprintf("%q: want lt, lte, gt or gte", o.Op))
+				}
+				if o.Value == nil {
+					report(at("value"), "missing: a thresholdMetric SLI needs the threshold value")
+				} else if math.IsNaN(*o.Value) || math.IsInf(*o.Value, 0) {
+					report(at("value"), fmt.Sprintf("%v is not a finite number", *o.Value))
+				} else {
+					slo.Indicator.ThresholdOp, slo.Indicator.ThresholdValue = o.Op, *o.Value
+				}
+			case sli.RatioMetric != nil && sli.ThresholdMetric == nil && (o.Op != "" || o.Value != nil):
+				field := at("op")
+				if o.Op == "" {
+					field = at("value")
+				}
+				report(field, "op and value are for a thresholdMetric SLI; this SLO's SLI is a ratioMetric")
 			}
 			if len(problems) == before {
 				out = append(out, slo)
@@ -278,9 +297,9 @@ func indicatorOf(sli openSLOSLI) (Indicator, string) {
 	case sli.RatioMetric != nil && sli.ThresholdMetric != nil:
 		return ind, "give ratioMetric or thresholdMetric, not both"
 	case sli.ThresholdMetric != nil:
-		return ind, "thresholdMetric SLIs are not supported yet; write a ratioMetric"
+		return thresholdIndicator(sli.ThresholdMetric)
 	case sli.RatioMetric == nil:
-		return ind, "needs a ratioMetric"
+		return ind, "needs a ratioMetric or a thresholdMetric"
 	}
 	r := sli.RatioMetric
 	ind.Counter = r.Counter
@@ -336,6 +355,33 @@ func indicatorOf(sli openSLOSLI) (Indicator, string) {
 	default:
 		return ind, fmt.Sprintf("ratioMetric.total.metricSource.type: %q is not a source slopipe reads (Prometheus, slopipe.spans, slopipe.logs)", r.Total.MetricSource.Type)
 	}
+	return ind, ""
+}
+
+// thresholdOps are the ops of an objective of a thresholdMetric SLO.
+var thresholdOps = map[string]bool{"lt": true, "lte": true, "gt": true, "gte": true}
+
+// thresholdIndicator reads a thresholdMetric: a Prometheus query of gauge
+// samples. Its op and value are the objectives'.
+func thresholdIndicator(m *openSLOMetric) (Indicator, string) {
+	var ind Indicator
+	switch t := m.MetricSource.Type; t {
+	case "Prometheus", "prometheus":
+	case "slopipe.spans", "slopipe.logs":
+		return ind, fmt.Sprintf("thresholdMetric.metricSource.type: %s counts events as a ratioMetric's total; a thresholdMetric reads Prometheus samples", t)
+	default:
+		return ind, fmt.Sprintf("thresholdMetric.metricSource.type: %q is not a source slopipe reads for a thresholdMetric (Prometheus)", t)
+	}
+	var spec struct {
+		Query string `yaml:"query"`
+	}
+	if msg := decodeSource(&m.MetricSource.Spec, &spec); msg != "" {
+		return ind, "thresholdMetric.metricSource.spec: " + msg
+	}
+	if err := checkThresholdQuery(spec.Query); err != nil {
+		return ind, fmt.Sprintf("thresholdMetric.metricSource.spec.query: %v", err)
+	}
+	ind.ThresholdQuery = spec.Query
 	return ind, ""
 }
 

@@ -62,6 +62,18 @@ func checkRatioQuery(query string) error {
 	return err
 }
 
+// checkThresholdQuery checks an OpenSLO thresholdMetric's query is a plain
+// selector slopipe compiles to SQL.
+func checkThresholdQuery(query string) error {
+	if err := checkPromQL(query); err != nil {
+		return err
+	}
+	rendered, _ := RenderWindow(query, "5m")
+	// The objective's op and value cannot make a selector fail.
+	_, err := promsql.CompileThreshold(rendered, "lte", 0)
+	return err
+}
+
 // Compile turns a PromQL indicator into the SQL events the evaluator
 // computes per tenant and minute; span and log indicators give nil. The
 // queries' {{.window}} and ranges do not matter: the events are counted
@@ -75,6 +87,8 @@ func (in *Indicator) Compile() (*promsql.Events, error) {
 		return r
 	}
 	switch {
+	case in.ThresholdQuery != "":
+		return promsql.CompileThreshold(render(in.ThresholdQuery), in.ThresholdOp, in.ThresholdValue)
 	case in.ErrorRatioQuery != "":
 		return promsql.CompileErrorRatio(render(in.ErrorRatioQuery))
 	case in.GoodQuery != "":

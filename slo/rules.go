@@ -54,7 +54,8 @@ var burnAlerts = [...]burnAlert{
 // PrometheusRules writes the rules for every SLO whose SLI is PromQL,
 // ordered by service and name whatever the order of the files; version goes
 // into the sloth_slo_info metric. SLOs Prometheus rules cannot express (span
-// and log sources, calendar windows) are left out and named in skipped.
+// and log sources, thresholdMetric SLIs, calendar windows) are left out and
+// named in skipped.
 func PrometheusRules(slos []SLO, version string) (rules []byte, skipped []error, err error) {
 	var groups []ruleGroup
 	for _, s := range sortedSLOs(slos) {
@@ -75,6 +76,9 @@ func PrometheusRules(slos []SLO, version string) (rules []byte, skipped []error,
 func rulesFor(s *SLO, version string) ([]ruleGroup, error) {
 	if s.Indicator.Spans != nil || s.Indicator.Logs != nil {
 		return nil, fmt.Errorf("its SLI is counted by slopipe from spans or logs, not PromQL")
+	}
+	if s.Indicator.ThresholdQuery != "" {
+		return nil, fmt.Errorf("its SLI is an OpenSLO thresholdMetric (samples counted against a threshold), which Sloth's rules do not express")
 	}
 	if !s.Window.Rolling {
 		return nil, fmt.Errorf("Prometheus rules need a rolling window; %s is a calendar window", s.Window)

@@ -33,7 +33,8 @@ func (s *SLO) Spec() Spec {
 }
 
 // Indicator is where an SLO's good and total events come from: PromQL over
-// the metrics slopipe stores, or slopipe's own span and log sources.
+// the metrics slopipe stores (events, or samples against a threshold), or
+// slopipe's own span and log sources.
 type Indicator struct {
 	// PromQL. Sloth's queries hold {{.window}}; OpenSLO's ratioMetric
 	// queries with counter: true select counters the engine takes the
@@ -43,6 +44,13 @@ type Indicator struct {
 	ErrorRatioQuery                   string
 	// Counter says the OpenSLO queries select counters (ratioMetric.counter).
 	Counter bool
+	// ThresholdQuery is an OpenSLO thresholdMetric's PromQL, a plain
+	// selector of gauge samples: each sample is an event, good when its
+	// value ThresholdOp ThresholdValue holds. Op (lt, lte, gt or gte) and
+	// value are the objective's, so each objective's SLO has its own.
+	ThresholdQuery string
+	ThresholdOp    string
+	ThresholdValue float64
 
 	Spans *SpanSource
 	Logs  *LogSource

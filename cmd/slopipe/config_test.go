@@ -85,7 +85,7 @@ func TestSLOValidate(t *testing.T) {
 		return string(out), err
 	}
 	out, err := run("slo", "validate", "../../slo/testdata/good")
-	if err != nil || !strings.Contains(out, "4 SLOs, no problems") {
+	if err != nil || !strings.Contains(out, "7 SLOs, no problems") {
 		t.Errorf("good specs: %v %s", err, out)
 	}
 	out, err = run("slo", "validate", "../../slo/testdata/good", "../../slo/testdata/broken")

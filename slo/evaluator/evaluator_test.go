@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -372,4 +374,147 @@ func TestStatusColumnsFollowBurnWindows(t *testing.T) {
 			t.Errorf("column %d is BurnRate%s, window is %s", i, store.SLOStatusBurnWindows[i], w.Name)
 		}
 	}
+}
+
+// gaugeSample is one row of otel_metrics_gauge.
+type gaugeSample struct {
+	tenant, job, queue string
+	at                 time.Time
+	value              float64
+}
+
+func insertGauges(t *testing.T, s store.Store, samples []gaugeSample) {
+	t.Helper()
+	var rows []string
+	for _, g := range samples {
+		value := strconv.FormatFloat(g.value, 'g', -1, 64)
+		if math.IsNaN(g.value) {
+			value = "nan"
+		}
+		rows = append(rows, fmt.Sprintf("('%s', '%s', 'queue_depth', {'queue': '%s'}, toDateTime(%d), %s)",
+			g.tenant, g.job, g.queue, g.at.Unix(), value))
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), 2000)
+		err := s.Exec(context.Background(), `INSERT INTO otel_metrics_gauge (TenantId, ServiceName, MetricName, Attributes, TimeUnix, Value) VALUES `+strings.Join(rows[:n], ","), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = rows[n:]
+	}
+}
+
+// A thresholdMetric SLO (samples of a gauge, good at or under 100) under
+// Timeslices and Occurrences gives what slo.Evaluate gives on minutes
+// counted by hand: every sample of the checkout job's queues an event,
+// NaN samples skipped, a retried write counted once; samples arriving late
+// are counted on the next cycle.
+func TestThresholdSLIMatchesEvaluateOnHandCountedMinutes(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 14, 37, 30, 0, time.UTC)
+	indicator := slo.Indicator{ThresholdQuery: `queue_depth{job="checkout"}`, ThresholdOp: "lte", ThresholdValue: 100}
+	slos := []slo.SLO{
+		{Name: "queue-timeslices", Objective: 0.9, Method: slo.Timeslices, TimesliceLength: 5 * time.Minute, TimesliceTarget: 0.75,
+			Window: slo.RollingWindow(2 * 24 * time.Hour), Indicator: indicator},
+		{Name: "queue-occurrences", Objective: 0.8, Method: slo.Occurrences,
+			Window: slo.RollingWindow(2 * 24 * time.Hour), Indicator: indicator},
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	lateFrom, lateTo := now.Add(-2*time.Hour), now.Add(-100*time.Minute)
+	var onTime, late []gaugeSample
+	counts := map[string]map[int64]slo.Counts{} // what was inserted, by tenant and minute
+	countedBefore := map[string]map[int64]slo.Counts{}
+	for _, tenant := range []string{"acme", "beta"} {
+		counts[tenant], countedBefore[tenant] = map[int64]slo.Counts{}, map[int64]slo.Counts{}
+		for m := now.Add(-3*24*time.Hour - time.Hour).Truncate(time.Minute); m.Before(now); m = m.Add(time.Minute) {
+			if rng.IntN(20) == 0 {
+				continue // a minute without samples
+			}
+			for _, queue := range []string{"orders", "payments"} {
+				for _, offset := range []time.Duration{5 * time.Second, 35 * time.Second} {
+					g := gaugeSample{tenant: tenant, job: "checkout", queue: queue, at: m.Add(offset), value: float64(rng.IntN(130))}
+					if rng.IntN(10) == 0 {
+						g.value = 100 // on the threshold: good
+					}
+					batch := []gaugeSample{g}
+					if rng.IntN(50) == 0 {
+						batch = append(batch, g) // a retried write
+					}
+					if rng.IntN(50) == 0 {
+						nan := g
+						nan.value, nan.at = math.NaN(), nan.at.Add(10*time.Second)
+						batch = append(batch, nan) // a staleness marker
+					}
+					// Another job's queue is not selected.
+					batch = append(batch, gaugeSample{tenant: tenant, job: "billing", queue: queue, at: g.at, value: 1000})
+					c := slo.Counts{Total: 1}
+					if g.value <= 100 {
+						c.Good = 1
+					}
+					counts[tenant][m.Unix()] = counts[tenant][m.Unix()].Add(c)
+					if tenant == "acme" && !g.at.Before(lateFrom) && g.at.Before(lateTo) {
+						late = append(late, batch...)
+						continue
+					}
+					countedBefore[tenant][m.Unix()] = countedBefore[tenant][m.Unix()].Add(c)
+					onTime = append(onTime, batch...)
+				}
+			}
+		}
+	}
+	minutesOf := func(byMinute map[int64]slo.Counts) []slo.Minute {
+		var out []slo.Minute
+		for m, c := range byMinute {
+			out = append(out, slo.Minute{Start: m, Counts: c})
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+		return out
+	}
+	insertGauges(t, s, onTime)
+	ev := evaluator.New(s, evaluator.Config{}, func() time.Time { return now })
+	ev.SetSLOs(slo.Set{SLOs: slos}, nil)
+
+	check := func(counted map[string]map[int64]slo.Counts) {
+		t.Helper()
+		if err := ev.Cycle(ctx); err != nil {
+			t.Fatal(err)
+		}
+		snap := ev.Snapshot()
+		if len(snap.Problems) > 0 || len(snap.Results) != 2*len(slos) {
+			t.Fatalf("%d results, want %d; problems %v", len(snap.Results), 2*len(slos), snap.Problems)
+		}
+		for _, r := range snap.Results {
+			var def slo.SLO
+			for _, s := range slos {
+				if s.Name == r.SLO {
+					def = s
+				}
+			}
+			want := slo.Evaluate(def.Spec(), minutesOf(counted[r.Tenant]), now)
+			if !want.SLI.Known || want.Total == 0 {
+				t.Fatalf("%s/%s: the fixture gives no SLI", r.SLO, r.Tenant)
+			}
+			same := func(what string, got, want slo.Value) {
+				t.Helper()
+				if got.Known != want.Known || (want.Known && math.Abs(got.V-want.V) >= 1e-9) {
+					t.Errorf("%s/%s: %s %+v, want %+v", r.SLO, r.Tenant, what, got, want)
+				}
+			}
+			if math.Abs(r.Good-want.Good) >= 1e-9 || math.Abs(r.Total-want.Total) >= 1e-9 {
+				t.Errorf("%s/%s: good/total %v/%v, want %v/%v", r.SLO, r.Tenant, r.Good, r.Total, want.Good, want.Total)
+			}
+			same("SLI", r.SLI, want.SLI)
+			same("budget remaining", r.BudgetRemaining, want.BudgetRemaining)
+			same("period burn rate", r.PeriodBurnRate, want.PeriodBurnRate)
+			for i, w := range slo.BurnWindows {
+				same("burn rate "+w.Name, r.BurnRates[i], want.BurnRates[i])
+			}
+		}
+	}
+	check(countedBefore)
+
+	time.Sleep(1100 * time.Millisecond) // insert times are whole seconds
+	insertGauges(t, s, late)
+	check(counts)
 }

@@ -77,10 +77,34 @@ func (m matcher) negative() bool { return m.op[0] == '!' }
 func (m matcher) regexp() bool   { return m.op[1] == '~' }
 
 // Events is what an SLO counts: Total, and exactly one of its Good or its Bad
-// events. The Compile functions check that both sides count alike.
+// events; or, for a threshold metric, only Threshold. The Compile functions
+// check that both sides count alike.
 type Events struct {
 	Good, Bad, Total *Increase
+	Threshold        *Threshold
 }
+
+// Threshold is an OpenSLO thresholdMetric: every sample of the series its
+// selector selects is an event, good when the sample's value compares to
+// the threshold as op says.
+type Threshold struct {
+	query    string // PromQL, as metricsql prints it
+	selector *selector
+	op       string  // lt, lte, gt or gte
+	value    float64 // the threshold
+}
+
+// String is the threshold in the spec's words, e.g.
+// queue_depth{job="api"} lte 0.3.
+func (t *Threshold) String() string {
+	return t.query + " " + t.op + " " + strconv.FormatFloat(t.value, 'g', -1, 64)
+}
+
+// thresholdOps are OpenSLO's objective ops as SQL comparisons.
+var thresholdOps = map[string]string{"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+// thresholdShape is what a threshold metric's query must be.
+const thresholdShape = "a threshold metric is a plain selector of gauge samples, e.g. queue_depth{job=\"api\"}"
 
 // CompileIncrease compiles one events expression, e.g.
 // sum(rate(http_requests_total{code=~"5.."}[5m])).
@@ -155,6 +179,60 @@ func CompileErrorRatio(query string) (*Events, error) {
 	return &ev, nil
 }
 
+// CompileThreshold compiles an OpenSLO thresholdMetric: query selects the
+// samples (a plain series selector), and a sample is good when
+// value <op> threshold holds, op being lt, lte, gt or gte.
+func CompileThreshold(query, op string, threshold float64) (*Events, error) {
+	if _, ok := thresholdOps[op]; !ok {
+		return nil, fmt.Errorf("threshold op %q: want lt, lte, gt or gte", op)
+	}
+	if math.IsNaN(threshold) || math.IsInf(threshold, 0) {
+		return nil, fmt.Errorf("threshold %v: not a finite number", threshold)
+	}
+	e, err := parse(query)
+	if err != nil {
+		return nil, err
+	}
+	me, ok := e.(*metricsql.MetricExpr)
+	if !ok {
+		return nil, unsupported(query, "%s (%s)", construct(e), thresholdShape)
+	}
+	// The selector is read as the counters are; only what is done with its
+	// samples differs.
+	c := compiler{query: query, inc: &Increase{}}
+	if err := c.selector(me, countingCounter); err != nil {
+		return nil, err
+	}
+	return &Events{Threshold: &Threshold{query: str(e), selector: c.inc.selectors[0], op: op, value: threshold}}, nil
+}
+
+// construct names the kind of expression e is, for an error.
+func construct(e metricsql.Expr) string {
+	switch x := e.(type) {
+	case *metricsql.AggrFuncExpr:
+		return fmt.Sprintf("aggregation %q", x.Name)
+	case *metricsql.FuncExpr:
+		return fmt.Sprintf("function %q", x.Name)
+	case *metricsql.RollupExpr:
+		switch {
+		case x.ForSubquery():
+			return "subquery " + str(x)
+		case x.Offset != nil:
+			return "offset modifier in " + str(x)
+		case x.At != nil:
+			return "@ modifier in " + str(x)
+		}
+		return "range selector " + str(x)
+	case *metricsql.BinaryOpExpr:
+		return binaryOpName(x)
+	case *metricsql.NumberExpr:
+		return "number " + str(x)
+	case *metricsql.StringExpr:
+		return "string " + str(x)
+	}
+	return "expression " + str(e)
+}
+
 func (e *Events) checkCounting(query string) error {
 	counted := e.Bad
 	if counted == nil {
@@ -171,16 +249,20 @@ func (e *Events) checkCounting(query string) error {
 // names as written and, for _bucket, _count and _sum selectors, the histogram
 // names without the suffix.
 func (e *Events) MetricNames() []string {
-	seen := map[string]bool{}
+	var selectors []*selector
 	for _, inc := range []*Increase{e.Good, e.Bad, e.Total} {
-		if inc == nil {
-			continue
+		if inc != nil {
+			selectors = append(selectors, inc.selectors...)
 		}
-		for _, s := range inc.selectors {
-			seen[s.name] = true
-			if s.histogram != "" {
-				seen[s.base] = true
-			}
+	}
+	if e.Threshold != nil {
+		selectors = append(selectors, e.Threshold.selector)
+	}
+	seen := map[string]bool{}
+	for _, s := range selectors {
+		seen[s.name] = true
+		if s.histogram != "" {
+			seen[s.base] = true
 		}
 	}
 	names := make([]string, 0, len(seen))

@@ -7,7 +7,9 @@
 // the OpenTelemetry metric tables (otel_metrics_sum, otel_metrics_gauge,
 // otel_metrics_histogram). This package turns such a query into one SELECT
 // that returns, for every tenant and minute, how much the selected counters
-// increased in that minute. The SLO evaluator stores those increments and sums
+// increased in that minute — or, for an OpenSLO threshold metric, how many
+// samples the selected gauges had in that minute and how many of them passed
+// the threshold. The SLO evaluator stores those increments and sums
 // windows out of them, so the windows written in the PromQL are ignored:
 // rate(x[5m]), rate(x[1h]), increase(x[30d]) and a bare counter x all mean
 // "the per-minute increase of counter x".
@@ -15,9 +17,10 @@
 // It is not a PromQL engine. It accepts the few forms that count events and
 // refuses everything else with an *UnsupportedError naming the construct:
 //
-//	events := sum(inner) | sum by (…) (inner) | sum without (…) (inner) | inner
-//	inner  := rate(sel[…]) | increase(sel[…]) | sel | events + events | (events)
-//	ratio  := events / events | 1 - (events / events)   (error ratio queries only)
+//	events    := sum(inner) | sum by (…) (inner) | sum without (…) (inner) | inner
+//	inner     := rate(sel[…]) | increase(sel[…]) | sel | events + events | (events)
+//	ratio     := events / events | 1 - (events / events)   (error ratio queries only)
+//	threshold := sel                                       (threshold metrics only)
 //
 // Grouping labels are accepted and do not change the result: the evaluator
 // needs one value per tenant, the sum over all groups. "+" adds both sides
@@ -73,4 +76,26 @@
 // Good = Total − Bad when the SLO counts bad events; a minute may then have a
 // negative Good (bad events counted before their totals), which evens out over
 // any window.
+//
+// # Threshold metrics
+//
+// An OpenSLO thresholdMetric (CompileThreshold) is one plain selector of
+// gauge samples and a threshold: op (lt, lte, gt or gte) and value from the
+// SLO's objective. Every sample of the selected series is an event, counted
+// in the minute toStartOfMinute(TimeUnix): Total is the number of samples in
+// the minute, Good those whose value satisfies value <op> threshold (with
+// op lte and threshold 0.3, a sample of 0.25 is good, one of 0.31 bad). The
+// budgeting methods then apply unchanged: Occurrences compares good samples
+// with samples, Timeslices counts the slices whose ratio of good samples
+// reaches the timeslice target. Functions, aggregations, operators, ranges
+// and modifiers are refused: the query must select the samples themselves.
+//
+// The series, tables and labels are those above: an OTLP gauge or
+// UpDownCounter (otel_metrics_gauge, otel_metrics_sum), a remote-written
+// gauge, or a histogram's _bucket, _count or _sum as the cumulative value it
+// exports. Values are taken as they are, with no delta: NaN samples and
+// points flagged "no recorded value" are skipped, and samples of one series
+// at one TimeUnix (retried writes) count once, with the least of their
+// values. A minute needs only its own samples, so the query reads
+// [from, to) and MaxSampleGap does not apply.
 package promsql

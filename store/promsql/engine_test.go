@@ -504,31 +504,93 @@ func TestMinutesInPieces(t *testing.T) {
 
 func TestMinutesColumnTypes(t *testing.T) {
 	s := newStore(t)
-	ev := compileCase(t, badRate, "", totalRate, "")
-	rows, err := s.Query(context.Background(), "DESCRIBE ("+ev.MinutesSQL(Options{Database: s.Database()})+")", store.Params{
-		"from": store.Param(t0), "to": store.Param(t0.Add(time.Hour)), "tenants": "[]",
-	})
+	threshold, err := CompileThreshold(`latency_seconds_bucket{le="0.5"}`, "gte", 0.9)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	err = store.ScanAll(rows, func(r store.Rows) error {
-		var name, typ string
-		dest := []any{&name, &typ}
-		for range r.Columns()[2:] {
-			dest = append(dest, new(string))
+	for _, ev := range []*Events{compileCase(t, badRate, "", totalRate, ""), threshold} {
+		rows, err := s.Query(context.Background(), "DESCRIBE ("+ev.MinutesSQL(Options{Database: s.Database()})+")", store.Params{
+			"from": store.Param(t0), "to": store.Param(t0.Add(time.Hour)), "tenants": "[]",
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if err := r.Scan(dest...); err != nil {
-			return err
+		var got []string
+		err = store.ScanAll(rows, func(r store.Rows) error {
+			var name, typ string
+			dest := []any{&name, &typ}
+			for range r.Columns()[2:] {
+				dest = append(dest, new(string))
+			}
+			if err := r.Scan(dest...); err != nil {
+				return err
+			}
+			got = append(got, name+" "+typ)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		got = append(got, name+" "+typ)
-		return nil
-	})
+		want := []string{"TenantId String", "Minute DateTime", "Good Float64", "Total Float64"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("columns %v, want %v", got, want)
+		}
+	}
+}
+
+// A threshold metric counts samples, good when they pass the threshold:
+// hand-computed for each op over two series and an UpDownCounter of one
+// tenant and a series of another, with NaN, flagged and duplicate samples.
+func TestThresholdMinutesOnTheEngine(t *testing.T) {
+	s := newStore(t)
+	queue := func(table, tenant, name string) point {
+		return point{table: table, tenant: tenant, name: "queue_depth", service: "api", attrs: map[string]string{"queue": name}}
+	}
+	a, b := queue("gauge", "acme", "a"), queue("gauge", "acme", "b")
+	flagged := a
+	flagged.at, flagged.value, flagged.flags = sec(50), 0.1, 1
+	insert(t, s, concat(
+		// minute 0: 0.1, 0.3 (NaN and the flagged point skipped); minute 1:
+		// 0.25 and 0.3 (written twice, counted once); minute 3: 0.1
+		samples(a, 0, 0.1, 20, 0.3, 40, math.NaN(), 60, 0.25, 90, 0.3, 90, 0.3, 190, 0.1),
+		[]point{flagged},
+		// minute 0: 0.35; minute 1: 0.2 and, of two differing values at one
+		// time, the least: 0.29
+		samples(b, 10, 0.35, 70, 0.2, 110, 0.31, 110, 0.29),
+		// an UpDownCounter (otel_metrics_sum) is a gauge to Prometheus too
+		samples(queue("sum", "acme", "c"), 100, 0.4),
+		samples(queue("gauge", "globex", "a"), 30, 0.3),
+		// not selected: another queue, another metric
+		samples(queue("gauge", "acme", "ignored"), 0, 0.1),
+		samples(point{table: "gauge", name: "queue_size", attrs: map[string]string{"queue": "a"}}, 0, 0.1),
+	))
+	const query = `queue_depth{job="api",queue!="ignored"}`
+	// acme minute 0: 0.1 0.3 0.35; minute 1: 0.25 0.3 0.2 0.29 0.4; minute
+	// 3: 0.1. globex minute 0: 0.3.
+	for _, c := range []struct {
+		op   string
+		want []minute
+	}{
+		{"lt", []minute{row("acme", 0, 1, 3), row("acme", 1, 3, 5), row("acme", 3, 1, 1), row("globex", 0, 0, 1)}},
+		{"lte", []minute{row("acme", 0, 2, 3), row("acme", 1, 4, 5), row("acme", 3, 1, 1), row("globex", 0, 1, 1)}},
+		{"gt", []minute{row("acme", 0, 1, 3), row("acme", 1, 1, 5), row("acme", 3, 0, 1), row("globex", 0, 0, 1)}},
+		{"gte", []minute{row("acme", 0, 2, 3), row("acme", 1, 2, 5), row("acme", 3, 0, 1), row("globex", 0, 1, 1)}},
+	} {
+		ev, err := CompileThreshold(query, c.op, 0.3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := runMinutes(t, s, ev, Options{}, 0, time.Hour, nil); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s 0.3: got\n%v\nwant\n%v", c.op, got, c.want)
+		}
+	}
+	// A range and a tenant filter: no earlier samples are needed.
+	ev, err := CompileThreshold(query, "lte", 0.3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"TenantId String", "Minute DateTime", "Good Float64", "Total Float64"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("columns %v, want %v", got, want)
+	got := runMinutes(t, s, ev, Options{}, time.Minute, 3*time.Minute, []string{"acme"})
+	if want := []minute{row("acme", 1, 4, 5)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("minutes 1 and 2 of acme: got %v, want %v", got, want)
 	}
 }

@@ -3,6 +3,7 @@ package promsql
 import (
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,6 +20,8 @@ var goldenCases = []struct {
 	name             string
 	bad, good, total string
 	ratio            string
+	threshold, op    string // a threshold metric, good when value <op> value
+	value            float64
 	opts             Options
 }{
 	{
@@ -71,6 +74,18 @@ var goldenCases = []struct {
 		total: `sum(rate(rpc_total{job="api"}[5m]))`,
 		opts:  Options{Database: "tenant data", MaxSampleGap: 5 * time.Minute},
 	},
+	{
+		name:      "threshold",
+		threshold: `queue_depth{job="api",queue=~"orders|payments"}`,
+		op:        "lte", value: 0.3,
+	},
+	{
+		name:      "threshold_dotted_histogram_count",
+		threshold: `{"rpc.server.duration_count", "rpc.method"!="Ping"}`,
+		op:        "gt", value: -2.5e-7,
+		// No gap: a threshold metric's samples are not differenced.
+		opts: Options{Database: "tenant data", MaxSampleGap: 5 * time.Minute},
+	},
 }
 
 func compileCase(t *testing.T, bad, good, total, ratio string) *Events {
@@ -98,7 +113,16 @@ func TestGolden(t *testing.T) {
 			if opts.Database == "" {
 				opts.Database = "slopipe"
 			}
-			got := compileCase(t, c.bad, c.good, c.total, c.ratio).MinutesSQL(opts)
+			var ev *Events
+			if c.threshold != "" {
+				var err error
+				if ev, err = CompileThreshold(c.threshold, c.op, c.value); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				ev = compileCase(t, c.bad, c.good, c.total, c.ratio)
+			}
+			got := ev.MinutesSQL(opts)
 			path := filepath.Join("testdata", c.name+".sql")
 			if *update {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
@@ -119,7 +143,7 @@ func TestGolden(t *testing.T) {
 
 func TestUnsupported(t *testing.T) {
 	cases := []struct {
-		compile string // "increase" (default), "ratio" or "events" (query | total)
+		compile string // "increase" (default), "ratio", "events" (query | total) or "threshold"
 		query   string
 		want    string // in the error
 	}{
@@ -166,6 +190,21 @@ func TestUnsupported(t *testing.T) {
 		{compile: "events", query: `sum(rate(a_total[5m])) | sum(increase(b_total[1h]))`, want: `total query: unsupported PromQL: events counted with rate() but the total with increase()`},
 		{compile: "events", query: `sum(rate(a_total[5m])) | avg(rate(b_total[5m]))`, want: `total query: unsupported PromQL: aggregation "avg"`},
 		{compile: "events", query: `sum(rate(a_total[5m] offset 1m)) | sum(rate(b_total[5m]))`, want: `bad query: unsupported PromQL: offset modifier`},
+		{compile: "threshold", query: `rate(queue_depth[5m])`,
+			want: `unsupported PromQL: function "rate" (a threshold metric is a plain selector of gauge samples, e.g. queue_depth{job="api"})`},
+		{compile: "threshold", query: `histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])))`, want: `function "histogram_quantile" (a threshold metric is a plain selector`},
+		{compile: "threshold", query: `max by (pod) (queue_depth)`, want: `aggregation "max" (a threshold metric is a plain selector`},
+		{compile: "threshold", query: `sum(queue_depth)`, want: `aggregation "sum" (a threshold metric`},
+		{compile: "threshold", query: `queue_depth > 3`, want: `comparison ">" (a threshold metric`},
+		{compile: "threshold", query: `queue_depth + other_depth`, want: `binary operator "+" (a threshold metric`},
+		{compile: "threshold", query: `queue_depth[5m]`, want: `range selector queue_depth[5m] (a threshold metric`},
+		{compile: "threshold", query: `queue_depth offset 5m`, want: `offset modifier in queue_depth offset 5m (a threshold metric`},
+		{compile: "threshold", query: `queue_depth @ 1700000000`, want: `@ modifier`},
+		{compile: "threshold", query: `max_over_time(queue_depth[5m:1m])`, want: `function "max_over_time"`},
+		{compile: "threshold", query: `0.3`, want: `number 0.3 (a threshold metric`},
+		{compile: "threshold", query: `"queue_depth"`, want: `string "queue_depth" (a threshold metric`},
+		{compile: "threshold", query: `{job="api"}`, want: `selector {job="api"} without a metric name`},
+		{compile: "threshold", query: `x_bucket{le=~"0.5|1"}`, want: `le matchers of x_bucket`},
 	}
 	for _, c := range cases {
 		var err error
@@ -173,6 +212,8 @@ func TestUnsupported(t *testing.T) {
 		switch c.compile {
 		case "ratio":
 			_, err = CompileErrorRatio(c.query)
+		case "threshold":
+			_, err = CompileThreshold(c.query, "lte", 0.3)
 		case "events":
 			bad, total, _ := strings.Cut(c.query, " | ")
 			query = total
@@ -212,6 +253,51 @@ func TestMetricNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"http_server_duration", "http_server_duration_bucket", "http_server_duration_count", "slow_total"}
+	if got := ev.MetricNames(); !reflect.DeepEqual(got, want) {
+		t.Errorf("MetricNames() = %v, want %v", got, want)
+	}
+}
+
+func TestThresholdOpAndValue(t *testing.T) {
+	for _, c := range []struct {
+		op    string
+		value float64
+		want  string
+	}{
+		{"eq", 1, `threshold op "eq": want lt, lte, gt or gte`},
+		{"", 1, `threshold op "": want lt, lte, gt or gte`},
+		{"LTE", 1, `threshold op "LTE": want lt, lte, gt or gte`},
+		{"lt", math.NaN(), `threshold NaN: not a finite number`},
+		{"gt", math.Inf(1), `threshold +Inf: not a finite number`},
+	} {
+		_, err := CompileThreshold(`queue_depth`, c.op, c.value)
+		var unsupported *UnsupportedError
+		if err == nil || errors.As(err, &unsupported) || err.Error() != c.want {
+			t.Errorf("%s %v: got %v, want %q", c.op, c.value, err, c.want)
+		}
+	}
+	if _, err := CompileThreshold(`queue_depth{`, "lt", 1); err == nil || !strings.Contains(err.Error(), "parse PromQL") {
+		t.Errorf("a syntax error: got %v, want the parser's error", err)
+	}
+	// Parentheses and MetricsQL's WITH leave a plain selector.
+	for _, q := range []string{`(queue_depth{job="api"})`, `WITH (q = queue_depth{job="api"}) q`} {
+		ev, err := CompileThreshold(q, "lt", 1)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		if got := ev.Threshold.String(); got != `queue_depth{job="api"} lt 1` {
+			t.Errorf("%s: compiled to %s", q, got)
+		}
+	}
+}
+
+func TestThresholdMetricNames(t *testing.T) {
+	ev, err := CompileThreshold(`{"http.server.duration_bucket", le="0.5"}`, "gte", 0.9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"http_server_duration", "http_server_duration_bucket"}
 	if got := ev.MetricNames(); !reflect.DeepEqual(got, want) {
 		t.Errorf("MetricNames() = %v, want %v", got, want)
 	}

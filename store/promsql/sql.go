@@ -31,6 +31,9 @@ const DefaultMaxSampleGap = 15 * time.Minute
 // [{from:DateTime}, {to:DateTime}) with a sample of either side, for the
 // tenants in {tenants:Array(String)} (all tenants when it is empty).
 func (e *Events) MinutesSQL(o Options) string {
+	if e.Threshold != nil {
+		return e.Threshold.minutesSQL(o)
+	}
 	gap := o.MaxSampleGap
 	if gap <= 0 {
 		gap = DefaultMaxSampleGap
@@ -107,6 +110,48 @@ ORDER BY TenantId, Minute
 	return b.String()
 }
 
+// minutesSQL is MinutesSQL of a threshold metric: each sample is an event,
+// good when it passes the threshold. Samples are not differenced, so they
+// are read from {from:DateTime} on and MaxSampleGap does not apply.
+func (t *Threshold) minutesSQL(o Options) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- threshold: %s\n", oneLine(t.String()))
+	b.WriteString("WITH\n")
+	b.WriteString("-- Every sample selected; Source numbers the table reads, so it is part of\n")
+	b.WriteString("-- the series.\n")
+	b.WriteString("samples AS (\n")
+	for i, r := range t.selector.reads() {
+		if i > 0 {
+			b.WriteString("    UNION ALL\n")
+		}
+		fmt.Fprintf(&b, "    -- %d: samples %s from %s\n", i+1, oneLine(t.selector.text), r.table)
+		fmt.Fprintf(&b, "    SELECT\n        %d AS Source,\n", i+1)
+		b.WriteString("        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, TimeUnix,\n")
+		fmt.Fprintf(&b, "        %s\n", r.valueColumn())
+		r.writeFrom(&b, t.selector, o.Database, "{from:DateTime}")
+	}
+	b.WriteString(`),
+-- One sample per series and TimeUnix: a retried write counts once; of
+-- differing values, the least.
+points AS (
+    SELECT TenantId, toStartOfMinute(TimeUnix) AS Minute, min(Value) AS Value
+    FROM samples
+    GROUP BY Source, TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, TimeUnix
+)
+SELECT
+    CAST(TenantId AS String) AS TenantId,
+    Minute,
+`)
+	fmt.Fprintf(&b, "    toFloat64(countIf(Value %s %s)) AS Good,\n", thresholdOps[t.op], sqlFloat(t.value))
+	b.WriteString(`    toFloat64(count()) AS Total
+FROM points
+WHERE Minute >= {from:DateTime} AND Minute < {to:DateTime}
+GROUP BY TenantId, Minute
+ORDER BY TenantId, Minute
+`)
+	return b.String()
+}
+
 // read is one table a selector reads.
 type read struct {
 	table   string
@@ -152,20 +197,30 @@ func (r read) write(b *strings.Builder, source int, total bool, s *selector, dat
 	if total {
 		isTotal, side = 1, "total"
 	}
+	fmt.Fprintf(b, "    -- %d: %s %s from %s\n", source, side, oneLine(s.text), r.table)
+	fmt.Fprintf(b, "    SELECT\n        %d AS Source, %d AS IsTotal,\n", source, isTotal)
+	b.WriteString("        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, StartTimeUnix, TimeUnix,\n")
+	fmt.Fprintf(b, "        %s, %s AS IsDelta\n", r.valueColumn(), r.isDelta)
+	r.writeFrom(b, s, database, "{from:DateTime} - INTERVAL "+gap+" SECOND")
+}
+
+// valueColumn is the SELECT item of the sample value, named Value.
+func (r read) valueColumn() string {
+	if r.value == "Value" {
+		return r.value
+	}
+	return r.value + " AS Value"
+}
+
+// writeFrom writes the FROM and WHERE of one read: the rows of the
+// selector's series with a value, their TimeUnix in [since, {to:DateTime}).
+func (r read) writeFrom(b *strings.Builder, s *selector, database, since string) {
 	table := store.QuoteIdent(r.table)
 	if database != "" {
 		table = store.QuoteIdent(database) + "." + table
 	}
-	fmt.Fprintf(b, "    -- %d: %s %s from %s\n", source, side, oneLine(s.text), r.table)
-	fmt.Fprintf(b, "    SELECT\n        %d AS Source, %d AS IsTotal,\n", source, isTotal)
-	b.WriteString("        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, StartTimeUnix, TimeUnix,\n")
-	value := r.value
-	if value != "Value" {
-		value += " AS Value"
-	}
-	fmt.Fprintf(b, "        %s, %s AS IsDelta\n", value, r.isDelta)
 	fmt.Fprintf(b, "    FROM %s\n", table)
-	fmt.Fprintf(b, "    WHERE TimeUnix >= {from:DateTime} - INTERVAL %s SECOND AND TimeUnix < {to:DateTime}\n", gap)
+	fmt.Fprintf(b, "    WHERE TimeUnix >= %s AND TimeUnix < {to:DateTime}\n", since)
 	b.WriteString("        AND (empty({tenants:Array(String)}) OR TenantId IN {tenants:Array(String)})\n")
 	if prefix, _, _ := strings.Cut(r.name, "_"); prefix != "" {
 		// Normalization keeps the characters before the first "_", so this
@@ -237,7 +292,8 @@ func labelSQL(label string) string {
 	return "if(mapContains(Attributes, " + l + "), Attributes[" + l + "], ResourceAttributes[" + l + "])"
 }
 
-// sqlFloat writes a bucket bound as a Float64 literal.
+// sqlFloat writes a finite number (a bucket bound, a threshold) as a Float64
+// literal.
 func sqlFloat(f float64) string {
 	return "toFloat64(" + strconv.FormatFloat(f, 'g', -1, 64) + ")"
 }

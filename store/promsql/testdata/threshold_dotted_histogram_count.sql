@@ -1,0 +1,60 @@
+-- threshold: rpc.server.duration_count{rpc.method!="Ping"} gt -2.5e-07
+WITH
+-- Every sample selected; Source numbers the table reads, so it is part of
+-- the series.
+samples AS (
+    -- 1: samples rpc.server.duration_count{rpc.method!="Ping"} from otel_metrics_sum
+    SELECT
+        1 AS Source,
+        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, TimeUnix,
+        Value
+    FROM `tenant data`.`otel_metrics_sum`
+    WHERE TimeUnix >= {from:DateTime} AND TimeUnix < {to:DateTime}
+        AND (empty({tenants:Array(String)}) OR TenantId IN {tenants:Array(String)})
+        AND startsWith(MetricName, 'rpc')
+        AND replaceRegexpAll(MetricName, '[^a-zA-Z0-9_:]', '_') = 'rpc_server_duration_count'
+        AND if(mapContains(Attributes, 'rpc.method'), Attributes['rpc.method'], ResourceAttributes['rpc.method']) != 'Ping'
+        AND NOT isNaN(Value) AND bitAnd(Flags, 1) = 0
+    UNION ALL
+    -- 2: samples rpc.server.duration_count{rpc.method!="Ping"} from otel_metrics_gauge
+    SELECT
+        2 AS Source,
+        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, TimeUnix,
+        Value
+    FROM `tenant data`.`otel_metrics_gauge`
+    WHERE TimeUnix >= {from:DateTime} AND TimeUnix < {to:DateTime}
+        AND (empty({tenants:Array(String)}) OR TenantId IN {tenants:Array(String)})
+        AND startsWith(MetricName, 'rpc')
+        AND replaceRegexpAll(MetricName, '[^a-zA-Z0-9_:]', '_') = 'rpc_server_duration_count'
+        AND if(mapContains(Attributes, 'rpc.method'), Attributes['rpc.method'], ResourceAttributes['rpc.method']) != 'Ping'
+        AND NOT isNaN(Value) AND bitAnd(Flags, 1) = 0
+    UNION ALL
+    -- 3: samples rpc.server.duration_count{rpc.method!="Ping"} from otel_metrics_histogram
+    SELECT
+        3 AS Source,
+        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, TimeUnix,
+        toFloat64(Count) AS Value
+    FROM `tenant data`.`otel_metrics_histogram`
+    WHERE TimeUnix >= {from:DateTime} AND TimeUnix < {to:DateTime}
+        AND (empty({tenants:Array(String)}) OR TenantId IN {tenants:Array(String)})
+        AND startsWith(MetricName, 'rpc')
+        AND replaceRegexpAll(MetricName, '[^a-zA-Z0-9_:]', '_') = 'rpc_server_duration'
+        AND if(mapContains(Attributes, 'rpc.method'), Attributes['rpc.method'], ResourceAttributes['rpc.method']) != 'Ping'
+        AND bitAnd(Flags, 1) = 0
+),
+-- One sample per series and TimeUnix: a retried write counts once; of
+-- differing values, the least.
+points AS (
+    SELECT TenantId, toStartOfMinute(TimeUnix) AS Minute, min(Value) AS Value
+    FROM samples
+    GROUP BY Source, TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, TimeUnix
+)
+SELECT
+    CAST(TenantId AS String) AS TenantId,
+    Minute,
+    toFloat64(countIf(Value > toFloat64(-2.5e-07))) AS Good,
+    toFloat64(count()) AS Total
+FROM points
+WHERE Minute >= {from:DateTime} AND Minute < {to:DateTime}
+GROUP BY TenantId, Minute
+ORDER BY TenantId, Minute
