@@ -25,6 +25,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -40,17 +41,17 @@ type Config struct {
 	// MaxSampleGap: two samples of a counter further apart than this are
 	// not differenced (see store/promsql).
 	MaxSampleGap time.Duration
+	// ArrivalMargin is how far back each search for arrivals reaches
+	// before the previous one started: an insert's rows carry the time it
+	// started and become visible when it ends (a server with asynchronous
+	// inserts may want more). 0 means one minute.
+	ArrivalMargin time.Duration
 }
 
 // recentHours are recomputed every cycle whatever arrived: span and log
 // events younger than store.LateEventsAge are not announced as late, and
 // the margin between the two covers a cycle running late.
 const recentHours = 20 * time.Minute
-
-// arrivalMargin is how far back each search for arrivals reaches before the
-// previous one started: an insert's rows carry the time it started and
-// become visible when it ends.
-const arrivalMargin = time.Minute
 
 // Evaluator runs evaluation cycles. SetSLOs and Cycle may be called from
 // different goroutines; cycles do not overlap.
@@ -73,6 +74,9 @@ type Evaluator struct {
 func New(st store.Store, cfg Config, now func() time.Time) *Evaluator {
 	if cfg.MaxSampleGap <= 0 {
 		cfg.MaxSampleGap = promsql.DefaultMaxSampleGap
+	}
+	if cfg.ArrivalMargin <= 0 {
+		cfg.ArrivalMargin = time.Minute
 	}
 	e := &Evaluator{store: st, cfg: cfg, now: now, minutesDone: map[string]bool{}, hoursDone: map[string]bool{}}
 	e.specs.Store(&specs{})
@@ -201,6 +205,15 @@ func (e *Evaluator) cycle(ctx context.Context, sp *specs, now time.Time, steps *
 		return minTime(from, now.Add(-slo.BurnWindows[len(slo.BurnWindows)-1].Length)).Truncate(time.Minute)
 	}
 
+	// An SLI that left the set is computed afresh if it comes back: what
+	// arrived meanwhile was not looked for.
+	current := map[string]bool{}
+	for i := range sp.slis {
+		current[sp.slis[i].key()] = true
+	}
+	maps.DeleteFunc(e.minutesDone, func(k string, _ bool) bool { return !current[k] })
+	maps.DeleteFunc(e.hoursDone, func(k string, _ bool) bool { return !current[k] })
+
 	// 1. What arrived since the last cycle, for SLIs already computed.
 	var metricNames, eventSLOs []string
 	seenName := map[string]bool{}
@@ -281,7 +294,7 @@ func (e *Evaluator) cycle(ctx context.Context, sp *specs, now time.Time, steps *
 			e.minutesDone[sp.slis[i].key()] = true
 		}
 	}
-	e.since = storeNow.Add(-arrivalMargin)
+	e.since = storeNow.Add(-e.cfg.ArrivalMargin)
 
 	// 4. Windows.
 	lengths := make([]time.Duration, len(slo.BurnWindows))

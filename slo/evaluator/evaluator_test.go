@@ -518,3 +518,60 @@ func TestThresholdSLIMatchesEvaluateOnHandCountedMinutes(t *testing.T) {
 	insertGauges(t, s, late)
 	check(counts)
 }
+
+// An SLO taken out of the set and put back is computed afresh: what arrived
+// while it was out was not looked for.
+func TestSLOPutBackIsComputedAfresh(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 14, 37, 30, 0, time.UTC)
+	spans := func(name string) slo.SLO {
+		return slo.SLO{Name: name, Objective: 0.99, Method: slo.Occurrences, Window: slo.RollingWindow(7 * 24 * time.Hour),
+			Indicator: slo.Indicator{Spans: &slo.SpanSource{}}}
+	}
+	both := slo.Set{SLOs: []slo.SLO{spans("a"), spans("b")}}
+	events := store.NewSLIEvents()
+	events.Add("acme", "a", now.Add(-time.Minute).Unix(), 9, 10)
+	events.Add("acme", "b", now.Add(-time.Minute).Unix(), 9, 10)
+	if err := events.Insert(ctx, s, now); err != nil {
+		t.Fatal(err)
+	}
+	// Arrivals are searched from a second before each search: the cycle
+	// while a is out moves past what arrived for it.
+	ev := evaluator.New(s, evaluator.Config{ArrivalMargin: time.Second}, func() time.Time { return now })
+	ev.SetSLOs(both, nil)
+	if err := ev.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev.SetSLOs(slo.Set{SLOs: []slo.SLO{spans("b")}}, nil)
+	if err := ev.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// While a is out, two-day-old events of it arrive, and a cycle passes.
+	time.Sleep(1100 * time.Millisecond)
+	events.Reset()
+	events.Add("acme", "a", now.Add(-48*time.Hour).Unix(), 0, 90)
+	if err := events.Insert(ctx, s, now); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2100 * time.Millisecond)
+	if err := ev.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev.SetSLOs(both, nil)
+	if err := ev.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range ev.Snapshot().Results {
+		if r.SLO == "a" {
+			found = true
+			if r.Good != 9 || r.Total != 100 {
+				t.Fatalf("a after coming back: good/total %v/%v, want 9/100", r.Good, r.Total)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no result for a: %+v", ev.Snapshot())
+	}
+}
