@@ -166,24 +166,3 @@ func keyValue(doc *yaml.Node, key string) string {
 	}
 	return "\x00"
 }
-
-// DirFingerprint changes when a spec file is added, removed or modified.
-func DirFingerprint(dir string) (string, error) {
-	var parts []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		parts = append(parts, fmt.Sprintf("%s %d %d", p, info.Size(), info.ModTime().UnixNano()))
-		return nil
-	})
-	sort.Strings(parts)
-	return strings.Join(parts, "\n"), err
-}

@@ -1,6 +1,8 @@
 package slo
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -187,5 +189,44 @@ func TestOverridesGiveTenantObjectivesAndExclusions(t *testing.T) {
 	}
 	if o.ExcludesAny("latency", failover.From, failover.To) || !o.ExcludesAny("latency", acmeOnly.From, acmeOnly.To.Add(time.Hour)) {
 		t.Error("ExcludesAny disagrees with the exclusions")
+	}
+}
+
+// The reload policy every reader of a spec directory follows.
+func TestSpecDirAppliesWhatValidatesUntilAGoodSetRuns(t *testing.T) {
+	dir := t.TempDir()
+	d := SpecDir{Path: filepath.Join(dir, "slos")}
+	if _, err := d.Reload(); err == nil {
+		t.Fatal("a missing directory is not reported at first")
+	}
+	if c, err := d.Reload(); c != nil || err != nil {
+		t.Fatalf("a missing directory is reported again: %v %v", c, err)
+	}
+	os.MkdirAll(d.Path, 0o755)
+	good, _ := os.ReadFile("testdata/good/sloth.yaml")
+	broken, _ := os.ReadFile("testdata/broken/sloth.yaml")
+	write := func(name string, data []byte) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(d.Path, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond) // a new modification time
+	}
+	write("a.yaml", good)
+	write("b.yaml", broken)
+	c, err := d.Reload()
+	if err != nil || c == nil || !c.Apply || len(c.Problems) == 0 || len(c.Set.SLOs) == 0 {
+		t.Fatalf("before any good set, what validates is applied: %+v, %v", c, err)
+	}
+	if c, _ := d.Reload(); c != nil {
+		t.Fatal("an unchanged directory is read again")
+	}
+	os.Remove(filepath.Join(d.Path, "b.yaml"))
+	if c, _ := d.Reload(); c == nil || !c.Apply || len(c.Problems) != 0 {
+		t.Fatalf("a good set: %+v", c)
+	}
+	write("b.yaml", broken)
+	if c, _ := d.Reload(); c == nil || c.Apply || len(c.Problems) == 0 {
+		t.Fatalf("after a good set, a change with problems is refused: %+v", c)
 	}
 }

@@ -107,6 +107,14 @@ func renderSchema(name, text string, opts SchemaOptions) (string, error) {
 			return db + "." + QuoteIdent(table)
 		},
 		"list": func(items ...string) []string { return items },
+		// syncOnCluster makes a DROP release a replicated table's path in
+		// the coordinator at once, so that re-creating it does not fail.
+		"syncOnCluster": func() string {
+			if clustered {
+				return "SYNC"
+			}
+			return ""
+		},
 		// plain names a table as readers and writers do: on a cluster, its
 		// Distributed table, so a statement covers every shard.
 		"plain": func(table string) string { return db + "." + QuoteIdent(table) },
@@ -114,7 +122,7 @@ func renderSchema(name, text string, opts SchemaOptions) (string, error) {
 			if !clustered {
 				return ""
 			}
-			return fmt.Sprintf("DROP TABLE IF EXISTS %s.%s ON CLUSTER %s;", db, QuoteIdent(table), QuoteIdent(opts.Cluster))
+			return fmt.Sprintf("DROP TABLE IF EXISTS %s.%s ON CLUSTER %s SYNC;", db, QuoteIdent(table), QuoteIdent(opts.Cluster))
 		},
 		"alterDistributed": func(table, alteration string) string {
 			if !clustered {

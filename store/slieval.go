@@ -49,10 +49,12 @@ func SLIArrivals(ctx context.Context, s Store, since time.Time, metricNames, eve
 	var parts []string
 	if len(metricNames) > 0 {
 		for _, t := range metricSampleTables {
-			parts = append(parts, fmt.Sprintf(`SELECT 1 AS Metric, TenantId, %s AS Key, min(TimeUnix) AS Earliest
-FROM %s.%s
-WHERE InsertedAt >= toDateTime({since:Int64}) AND Key IN {names:Array(String)}
-GROUP BY TenantId, Key`, NormalizedMetricName, db, QuoteIdent(t)))
+			// Grouped by the stored name first: the name is normalized
+			// once per metric, not once per sample.
+			parts = append(parts, fmt.Sprintf(`SELECT 1 AS Metric, TenantId, %s AS Key, Earliest
+FROM (SELECT TenantId, MetricName, min(TimeUnix) AS Earliest FROM %s.%s
+      WHERE InsertedAt >= toDateTime({since:Int64}) GROUP BY TenantId, MetricName)
+WHERE Key IN {names:Array(String)}`, NormalizedMetricName, db, QuoteIdent(t)))
 		}
 	}
 	if len(eventSLOs) > 0 {
@@ -105,57 +107,63 @@ func storeNow(ctx context.Context, s Store) (time.Time, error) {
 }
 
 // MetricMinutesJob recomputes one PromQL SLI's minutes in [From, To) for
-// Tenants (all when empty). MinutesSQL selects TenantId, Minute, Good and
-// Total and takes the parameters {from:DateTime}, {to:DateTime} and
-// {tenants:Array(String)} (store/promsql compiles it).
+// Tenants (all when empty). MinutesSQL gives the SELECT of TenantId, Minute,
+// Good and Total (store/promsql compiles it) with the query parameters
+// {from<suffix>:DateTime}, {to<suffix>:DateTime} and
+// {tenants<suffix>:Array(String)}, so that several jobs share a statement.
 type MetricMinutesJob struct {
 	SLO, SpecHash string
-	MinutesSQL    string
+	MinutesSQL    func(paramSuffix string) string
 	From, To      time.Time
 	Tenants       []string
 }
 
-// metricJobsPerStatement bounds one INSERT … SELECT: a statement per SLO
-// would make a cycle cost a round trip per SLO, one for all of thousands
-// would be a query the engine plans slowly.
-const metricJobsPerStatement = 50
+// maxStatementBytes keeps an INSERT … SELECT of many jobs under the
+// engine's max_query_size (256 KiB): a statement per SLO would cost a
+// round trip per SLO, one for thousands would be refused.
+const maxStatementBytes = 192 << 10
 
 // RecomputeMetricMinutes writes the jobs' minutes into
 // slopipe_sli_metric_minutes, replacing earlier answers for them.
 func RecomputeMetricMinutes(ctx context.Context, s Store, jobs []MetricMinutesJob, computedAt time.Time) error {
-	db := QuoteIdent(s.Database())
-	for start := 0; start < len(jobs); start += metricJobsPerStatement {
-		chunk := jobs[start:min(start+metricJobsPerStatement, len(jobs))]
-		params := Params{"computed_at": strconv.FormatInt(computedAt.UnixMilli(), 10)}
-		selects := make([]string, len(chunk))
-		for i, j := range chunk {
-			suffix := "_" + strconv.Itoa(i)
-			sql := strings.NewReplacer(
-				"{from:DateTime}", "{from"+suffix+":DateTime}",
-				"{to:DateTime}", "{to"+suffix+":DateTime}",
-				"{tenants:Array(String)}", "{tenants"+suffix+":Array(String)}",
-			).Replace(j.MinutesSQL)
-			params["from"+suffix] = strconv.FormatInt(j.From.Unix(), 10)
-			params["to"+suffix] = strconv.FormatInt(j.To.Unix(), 10)
-			params["tenants"+suffix] = Param(nonNil(j.Tenants))
-			params["slo"+suffix] = j.SLO
-			params["hash"+suffix] = j.SpecHash
-			selects[i] = fmt.Sprintf("SELECT TenantId, {slo%[1]s:String}, {hash%[1]s:String}, Minute, Good, Total, fromUnixTimestamp64Milli({computed_at:Int64})\nFROM (\n%[2]s\n)", suffix, sql)
+	head := "INSERT INTO " + QuoteIdent(s.Database()) + ".slopipe_sli_metric_minutes (TenantId, Slo, SpecHash, Minute, Good, Total, ComputedAt)\n"
+	params := Params{}
+	var selects []string
+	size := 0
+	flush := func() error {
+		if len(selects) == 0 {
+			return nil
 		}
-		stmt := "INSERT INTO " + db + ".slopipe_sli_metric_minutes (TenantId, Slo, SpecHash, Minute, Good, Total, ComputedAt)\n" +
-			strings.Join(selects, "\nUNION ALL\n")
-		if err := s.Exec(ctx, stmt, params); err != nil {
+		params["computed_at"] = strconv.FormatInt(computedAt.UnixMilli(), 10)
+		if err := s.Exec(ctx, head+strings.Join(selects, "\nUNION ALL\n"), params); err != nil {
 			return fmt.Errorf("recompute PromQL SLI minutes: %w", err)
 		}
+		params, selects, size = Params{}, nil, 0
+		return nil
 	}
-	return nil
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
+	selectOf := func(j MetricMinutesJob, suffix string) string {
+		return fmt.Sprintf("SELECT TenantId, {slo%[1]s:String}, {hash%[1]s:String}, Minute, Good, Total, fromUnixTimestamp64Milli({computed_at:Int64})\nFROM (\n%[2]s\n)",
+			suffix, j.MinutesSQL(suffix))
 	}
-	return s
+	for _, j := range jobs {
+		suffix := "_" + strconv.Itoa(len(selects))
+		sel := selectOf(j, suffix)
+		if size > 0 && size+len(sel) > maxStatementBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+			suffix = "_0"
+			sel = selectOf(j, suffix)
+		}
+		params["from"+suffix] = strconv.FormatInt(j.From.Unix(), 10)
+		params["to"+suffix] = strconv.FormatInt(j.To.Unix(), 10)
+		params["tenants"+suffix] = Param(j.Tenants)
+		params["slo"+suffix] = j.SLO
+		params["hash"+suffix] = j.SpecHash
+		selects = append(selects, sel)
+		size += len(sel)
+	}
+	return flush()
 }
 
 // SLIRef names one SLO's rows: span and log SLIs by name (Metric false,
@@ -234,10 +242,10 @@ func (a *refArrays) add(r SLIRef, from time.Time) {
 // plain bound the sorting key can use.
 func sliParams(events, metrics refArrays) Params {
 	return Params{
-		"event_slos":      Param(nonNil(events.slos)),
+		"event_slos":      Param(events.slos),
 		"event_froms":     int64Array(events.froms),
-		"metric_slos":     Param(nonNil(metrics.slos)),
-		"metric_hashes":   Param(nonNil(metrics.hashes)),
+		"metric_slos":     Param(metrics.slos),
+		"metric_hashes":   Param(metrics.hashes),
 		"metric_froms":    int64Array(metrics.froms),
 		"event_earliest":  strconv.FormatInt(events.earliest(), 10),
 		"metric_earliest": strconv.FormatInt(metrics.earliest(), 10),
@@ -329,11 +337,7 @@ func SumSLIWindows(ctx context.Context, s Store, slis []WindowSLI, lengths []tim
 		for i, w := range periodSplits {
 			good, total := w.condition("Good", hourRows), w.condition("Total", hourRows)
 			if len(periods) > 1 {
-				quoted := make([]string, len(periods[periodStarts[i]]))
-				for j, name := range periods[periodStarts[i]] {
-					quoted[j] = QuoteString(name)
-				}
-				in := "Slo IN (" + strings.Join(quoted, ", ") + ")"
+				in := fmt.Sprintf("transform(toString(Slo), {period_slos:Array(String)}, {period_of:Array(UInt32)}, toUInt32(0)) = %d", i)
 				good = fmt.Sprintf("if(%s, %s, 0)", in, good)
 				total = fmt.Sprintf("if(%s, %s, 0)", in, total)
 			}
@@ -380,11 +384,20 @@ ORDER BY TenantId, Slo`, db, strings.Join(totals, ",\n    "), anyWindowTotal(len
 	for _, w := range slis {
 		pairs = append(pairs, "("+QuoteString(w.SLO)+","+QuoteString(w.SpecHash)+")")
 	}
+	// Which period each SLO's is, by index into periodStarts.
+	var periodSLOs, periodOf []string
+	for i, from := range periodStarts {
+		for _, name := range periods[from] {
+			periodSLOs, periodOf = append(periodSLOs, name), append(periodOf, strconv.Itoa(i))
+		}
+	}
 	rows, err := s.Query(ctx, sql, Params{
-		"now":        strconv.FormatInt(nowUnix, 10),
-		"earliest":   strconv.FormatInt(earliest, 10),
-		"slo_hashes": "[" + strings.Join(pairs, ",") + "]",
-		"event_slos": Param(nonNil(events.slos)),
+		"now":         strconv.FormatInt(nowUnix, 10),
+		"period_slos": Param(periodSLOs),
+		"period_of":   "[" + strings.Join(periodOf, ",") + "]",
+		"earliest":    strconv.FormatInt(earliest, 10),
+		"slo_hashes":  "[" + strings.Join(pairs, ",") + "]",
+		"event_slos":  Param(events.slos),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sum SLI windows: %w", err)

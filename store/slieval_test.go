@@ -247,10 +247,12 @@ func TestRecomputeMetricMinutesReplacesEarlierAnswers(t *testing.T) {
 		}
 		// A stand-in for compiled PromQL: one row per minute of [from, to)
 		// for each tenant asked for, Good = value, Total = 2 × value.
-		minutes := func(value int) string {
-			return fmt.Sprintf(`SELECT tenant AS TenantId, m AS Minute, toFloat64(%d) AS Good, toFloat64(%d) AS Total
-FROM (SELECT arrayJoin(if(empty({tenants:Array(String)}), ['acme', 'beta'], {tenants:Array(String)})) AS tenant)
-ARRAY JOIN arrayMap(i -> {from:DateTime} + 60 * i, range(toUInt32(({to:DateTime} - {from:DateTime}) / 60))) AS m`, value, 2*value)
+		minutes := func(value int) func(string) string {
+			return func(sfx string) string {
+				return fmt.Sprintf(`SELECT tenant AS TenantId, m AS Minute, toFloat64(%[1]d) AS Good, toFloat64(%[2]d) AS Total
+FROM (SELECT arrayJoin(if(empty({tenants%[3]s:Array(String)}), ['acme', 'beta'], {tenants%[3]s:Array(String)})) AS tenant)
+ARRAY JOIN arrayMap(i -> {from%[3]s:DateTime} + 60 * i, range(toUInt32(({to%[3]s:DateTime} - {from%[3]s:DateTime}) / 60))) AS m`, value, 2*value, sfx)
+			}
 		}
 		from := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 		first := []store.MetricMinutesJob{
@@ -313,6 +315,32 @@ func TestSLOStatusKeepsUnknownAsNull(t *testing.T) {
 		want := []string{"0.95", "-49", "50", "NULL", "NULL", "9.5"}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("got %q, want %q", got, want)
+		}
+	})
+}
+
+// Jobs whose SQL together exceeds the engine's query size are split over
+// several statements; every job is written.
+func TestRecomputeMetricMinutesSplitsLargeBatches(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		if _, err := store.Migrate(ctx, s, store.SchemaOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		padding := "-- " + strings.Repeat("x", 4000) + "\n"
+		from := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+		var jobs []store.MetricMinutesJob
+		for i := range 120 { // about 500 KB of SQL
+			jobs = append(jobs, store.MetricMinutesJob{SLO: fmt.Sprintf("slo-%d", i), SpecHash: "h", From: from, To: from.Add(time.Minute),
+				MinutesSQL: func(sfx string) string {
+					return padding + fmt.Sprintf("SELECT 'acme' AS TenantId, {from%s:DateTime} AS Minute, 1.0 AS Good, 2.0 AS Total", sfx)
+				}})
+		}
+		if err := store.RecomputeMetricMinutes(ctx, s, jobs, from); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, s, "slopipe_sli_metric_minutes"); n != 120 {
+			t.Fatalf("%d minutes written, want one for each of 120 jobs", n)
 		}
 	})
 }

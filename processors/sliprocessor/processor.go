@@ -72,16 +72,16 @@ type counter struct {
 
 	scratch sync.Pool // map[countKey]counts, one request's counts
 
-	st          store.Store
-	fingerprint string
-	startOnce   sync.Once
-	startErr    error
-	loops       periodic.Loops
-	refs        int
+	st        store.Store
+	specs     slo.SpecDir
+	startOnce sync.Once
+	startErr  error
+	loops     periodic.Loops
+	refs      int
 }
 
 func newCounter(cfg *Config, logger *zap.Logger) *counter {
-	c := &counter{cfg: cfg, logger: logger, pending: map[countKey]counts{}}
+	c := &counter{cfg: cfg, logger: logger, pending: map[countKey]counts{}, specs: slo.SpecDir{Path: cfg.SLODir}}
 	c.scratch.New = func() any { return map[countKey]counts{} }
 	c.slis.Store(&sliSet{})
 	return c
@@ -97,8 +97,8 @@ func (c *counter) start(_ context.Context, host component.Host) error {
 			}
 			c.st = st
 		}
-		c.reload(true)
-		c.loops.Every(c.cfg.ReloadPeriod, func() { c.reload(false) })
+		c.reload()
+		c.loops.Every(c.cfg.ReloadPeriod, c.reload)
 		if c.st != nil {
 			c.loops.Every(c.cfg.FlushInterval, func() {
 				ctx, cancel := context.WithTimeout(context.Background(), max(c.cfg.FlushInterval, 10*time.Second))
@@ -123,29 +123,25 @@ func (c *counter) shutdown(ctx context.Context) error {
 	return nil
 }
 
-// reload reads the specs when the directory changed. A set with problems
-// is reported and, once a good set is running, not applied.
-func (c *counter) reload(first bool) {
-	fp, err := slo.DirFingerprint(c.cfg.SLODir)
+// reload reads the specs when the directory changed, with slo.SpecDir's
+// policy (the slo extension follows the same, so both run the same SLOs).
+func (c *counter) reload() {
+	change, err := c.specs.Reload()
 	if err != nil {
-		if first {
-			c.logger.Info("no SLO specs: the directory cannot be read", zap.String("slo_dir", c.cfg.SLODir), zap.Error(err))
-		}
+		c.logger.Info("no SLO specs: the directory cannot be read", zap.String("slo_dir", c.cfg.SLODir), zap.Error(err))
 		return
 	}
-	if !first && fp == c.fingerprint {
+	if change == nil {
 		return
 	}
-	c.fingerprint = fp
-	slos, problems := slo.Load(c.cfg.SLODir)
-	for _, p := range problems {
+	for _, p := range change.Problems {
 		c.logger.Error("SLO spec problem", zap.String("problem", p.Error()))
 	}
-	if len(problems) > 0 && !first {
-		c.logger.Error("SLO specs changed but do not validate; the last good set keeps running", zap.Int("problems", len(problems)))
+	if !change.Apply {
+		c.logger.Error("SLO specs changed but do not validate; the last good set keeps running", zap.Int("problems", len(change.Problems)))
 		return
 	}
-	set := compile(slos)
+	set := compile(change.Set.SLOs)
 	c.slis.Store(set)
 	c.logger.Info("SLO specs loaded", zap.Int("span_slis", len(set.spans)), zap.Int("log_slis", len(set.logs)))
 }

@@ -220,7 +220,7 @@ func TestReloadKeepsTheLastGoodSet(t *testing.T) {
 	if err := os.WriteFile(file, []byte("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: broken}\nspec: {objectives: []}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c.reload(false)
+	c.reload()
 	if n := len(c.slis.Load().spans); n != 1 {
 		t.Fatalf("after a broken change: %d span SLIs, want the last good 1", n)
 	}
@@ -228,7 +228,7 @@ func TestReloadKeepsTheLastGoodSet(t *testing.T) {
 	if err := os.WriteFile(file, []byte(spansSLO[:strings.Index(spansSLO, "---")]), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c.reload(false)
+	c.reload()
 	if set := c.slis.Load(); len(set.spans) != 1 || len(set.logs) != 0 {
 		t.Errorf("after a good change: %d span and %d log SLIs, want 1 and 0", len(set.spans), len(set.logs))
 	}

@@ -62,6 +62,9 @@ type Evaluator struct {
 
 	specs    atomic.Pointer[specs]
 	snapshot atomic.Pointer[Snapshot]
+	// publish serializes changes of specs and snapshot, briefly: a change
+	// of specs never waits for a cycle.
+	publish sync.Mutex
 
 	mu           sync.Mutex // one cycle at a time; guards what follows
 	since        time.Time  // arrivals are searched from here
@@ -95,8 +98,8 @@ type specs struct {
 type sli struct {
 	slo        slo.SLO
 	ref        store.SLIRef
-	minutesSQL string   // PromQL SLIs
-	metrics    []string // normalized metric names they read
+	minutesSQL func(paramSuffix string) string // PromQL SLIs
+	metrics    []string                        // normalized metric names they read
 }
 
 func (s *sli) key() string { return s.ref.SLO + "\x00" + s.ref.SpecHash }
@@ -115,13 +118,19 @@ func (e *Evaluator) SetSLOs(set slo.Set, problems slo.Problems) {
 			continue
 		}
 		if events != nil {
-			x.minutesSQL = events.MinutesSQL(opts)
+			x.minutesSQL = func(suffix string) string {
+				o := opts
+				o.ParamSuffix = suffix
+				return events.MinutesSQL(o)
+			}
 			x.metrics = events.MetricNames()
-			sum := sha256.Sum256([]byte(x.minutesSQL))
+			sum := sha256.Sum256([]byte(x.minutesSQL("")))
 			x.ref.Metric, x.ref.SpecHash = true, hex.EncodeToString(sum[:8])
 		}
 		sp.slis = append(sp.slis, x)
 	}
+	e.publish.Lock()
+	defer e.publish.Unlock()
 	e.specs.Store(sp)
 	e.publishProblems(sp.problems)
 }
@@ -129,16 +138,17 @@ func (e *Evaluator) SetSLOs(set slo.Set, problems slo.Problems) {
 // SetProblems reports the problems of a spec change that was not applied:
 // the SLOs evaluated stay as they were.
 func (e *Evaluator) SetProblems(problems slo.Problems) {
+	e.publish.Lock()
+	defer e.publish.Unlock()
 	sp := *e.specs.Load()
 	sp.problems = problems
 	e.specs.Store(&sp)
 	e.publishProblems(problems)
 }
 
-// publishProblems shows problems at once, not after the next cycle.
+// publishProblems shows problems at once, not after the next cycle; the
+// caller holds e.publish.
 func (e *Evaluator) publishProblems(problems slo.Problems) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	snap := *e.snapshot.Load()
 	snap.Problems = problems
 	e.snapshot.Store(&snap)
@@ -171,8 +181,11 @@ func (e *Evaluator) Cycle(ctx context.Context) error {
 	var steps Steps
 	results, err := e.cycle(ctx, sp, now, &steps)
 	took := time.Since(started)
+	e.publish.Lock()
+	defer e.publish.Unlock()
 	prev := e.snapshot.Load()
-	next := &Snapshot{EvaluatedAt: now, Results: results, Problems: sp.problems, SLOs: len(sp.slis),
+	// The problems of now: specs may have changed while the cycle ran.
+	next := &Snapshot{EvaluatedAt: now, Results: results, Problems: e.specs.Load().problems, SLOs: len(sp.slis),
 		CycleDuration: took, Steps: steps, Cycles: prev.Cycles + 1, FailedCycles: prev.FailedCycles}
 	if err != nil {
 		next.EvaluatedAt, next.Results = prev.EvaluatedAt, prev.Results

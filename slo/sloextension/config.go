@@ -22,6 +22,10 @@ type Config struct {
 	Interval time.Duration `mapstructure:"interval"`
 	// MaxSampleGap: counter samples further apart are not differenced.
 	MaxSampleGap time.Duration `mapstructure:"max_sample_gap"`
+	// ArrivalMargin: how long an insert may take to become visible; late
+	// data is searched for that far before the previous search. More for a
+	// cluster with asynchronous inserts.
+	ArrivalMargin time.Duration `mapstructure:"arrival_margin"`
 	// Endpoint is where the HTTP API listens; empty serves no API.
 	Endpoint string `mapstructure:"endpoint"`
 	// Store is the store extension evaluations read and write through.
@@ -30,12 +34,13 @@ type Config struct {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		SLODir:       "./slos",
-		ReloadPeriod: 10 * time.Second,
-		Interval:     30 * time.Second,
-		MaxSampleGap: 15 * time.Minute,
-		Endpoint:     sloapi.DefaultAddr,
-		Store:        component.MustNewID("store"),
+		SLODir:        "./slos",
+		ReloadPeriod:  10 * time.Second,
+		Interval:      30 * time.Second,
+		MaxSampleGap:  15 * time.Minute,
+		ArrivalMargin: time.Minute,
+		Endpoint:      sloapi.DefaultAddr,
+		Store:         component.MustNewID("store"),
 	}
 }
 
@@ -50,6 +55,8 @@ func (c *Config) Validate() error {
 		return errors.New("interval: must be at least 100ms")
 	case c.MaxSampleGap < time.Second:
 		return errors.New("max_sample_gap: must be at least 1s")
+	case c.ArrivalMargin < time.Second:
+		return errors.New("arrival_margin: must be at least 1s")
 	case c.Store == component.ID{}:
 		return errors.New("store: must name the store extension")
 	}

@@ -36,20 +36,23 @@ type sloExtension struct {
 	logger *zap.Logger
 	meter  metric.Meter
 
-	eval     *evaluator.Evaluator
-	loops    periodic.Loops
+	eval  *evaluator.Evaluator
+	loops periodic.Loops
+	// stop cancels evaluations in flight at shutdown; first is the one
+	// run at start.
+	ctx      context.Context
+	stop     context.CancelFunc
+	first    sync.WaitGroup
 	server   *http.Server
 	listener net.Listener
 	served   sync.WaitGroup
 
-	// Guarded by the reload loop (one run at a time).
-	fingerprint  string
-	haveGood     bool
+	specs        slo.SpecDir // read by the reload loop only
 	registration metric.Registration
 }
 
 func newExtension(cfg *Config, set component.TelemetrySettings) (*sloExtension, error) {
-	return &sloExtension{cfg: cfg, logger: set.Logger, meter: set.MeterProvider.Meter(scopeName)}, nil
+	return &sloExtension{cfg: cfg, logger: set.Logger, meter: set.MeterProvider.Meter(scopeName), specs: slo.SpecDir{Path: cfg.SLODir}}, nil
 }
 
 var _ extensioncapabilities.Dependent = (*sloExtension)(nil)
@@ -70,7 +73,8 @@ func (x *sloExtension) Start(_ context.Context, host component.Host) error {
 	if err != nil {
 		return fmt.Errorf("slo: store: %w", err)
 	}
-	x.eval = evaluator.New(st, evaluator.Config{MaxSampleGap: x.cfg.MaxSampleGap}, time.Now)
+	x.eval = evaluator.New(st, evaluator.Config{MaxSampleGap: x.cfg.MaxSampleGap, ArrivalMargin: x.cfg.ArrivalMargin}, time.Now)
+	x.ctx, x.stop = context.WithCancel(context.Background())
 	if err := x.registerTelemetry(); err != nil {
 		return fmt.Errorf("slo: telemetry: %w", err)
 	}
@@ -92,13 +96,21 @@ func (x *sloExtension) Start(_ context.Context, host component.Host) error {
 	}
 	x.reload()
 	x.loops.Every(x.cfg.ReloadPeriod, x.reload)
-	go x.evaluate() // the first results without waiting an interval
+	x.first.Add(1)
+	go func() { // the first results without waiting an interval
+		defer x.first.Done()
+		x.evaluate()
+	}()
 	x.loops.Every(x.cfg.Interval, x.evaluate)
 	return nil
 }
 
 func (x *sloExtension) Shutdown(ctx context.Context) error {
+	if x.stop != nil {
+		x.stop() // before the store extension closes the store
+	}
 	x.loops.Stop()
+	x.first.Wait()
 	var err error
 	if x.server != nil {
 		err = x.server.Shutdown(ctx)
@@ -110,40 +122,35 @@ func (x *sloExtension) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// reload reads the specs when the directory changed. The first read applies
-// whatever validates; later, a set with problems is reported (log, metric,
-// API) and the last good set keeps running.
+// reload reads the specs when the directory changed, with slo.SpecDir's
+// policy (the sli processor follows the same, so both run the same SLOs):
+// a refused change is reported (log, metric, API) and the last good set
+// keeps running.
 func (x *sloExtension) reload() {
-	fp, err := slo.DirFingerprint(x.cfg.SLODir)
+	change, err := x.specs.Reload()
 	if err != nil {
-		if x.fingerprint == "" {
-			x.logger.Info("no SLO specs: the directory cannot be read", zap.String("slo_dir", x.cfg.SLODir), zap.Error(err))
-			x.fingerprint = "\x00unreadable"
-		}
+		x.logger.Info("no SLO specs: the directory cannot be read", zap.String("slo_dir", x.cfg.SLODir), zap.Error(err))
 		return
 	}
-	if fp == x.fingerprint {
+	if change == nil {
 		return
 	}
-	x.fingerprint = fp
-	set, problems := slo.LoadSet(x.cfg.SLODir)
-	for _, p := range problems {
+	for _, p := range change.Problems {
 		x.logger.Error("SLO spec problem", zap.String("problem", p.Error()))
 	}
-	if len(problems) > 0 && x.haveGood {
-		x.logger.Error("SLO specs changed but do not validate; the last good set keeps running", zap.Int("problems", len(problems)))
-		x.eval.SetProblems(problems)
+	if !change.Apply {
+		x.logger.Error("SLO specs changed but do not validate; the last good set keeps running", zap.Int("problems", len(change.Problems)))
+		x.eval.SetProblems(change.Problems)
 		return
 	}
-	x.eval.SetSLOs(set, problems)
-	x.haveGood = x.haveGood || len(problems) == 0
-	x.logger.Info("SLO specs loaded", zap.Int("slos", len(set.SLOs)), zap.Int("problems", len(problems)))
+	x.eval.SetSLOs(change.Set, change.Problems)
+	x.logger.Info("SLO specs loaded", zap.Int("slos", len(change.Set.SLOs)), zap.Int("problems", len(change.Problems)))
 }
 
 func (x *sloExtension) evaluate() {
-	ctx, cancel := context.WithTimeout(context.Background(), max(x.cfg.Interval, time.Minute))
+	ctx, cancel := context.WithTimeout(x.ctx, max(x.cfg.Interval, time.Minute))
 	defer cancel()
-	if err := x.eval.Cycle(ctx); err != nil {
+	if err := x.eval.Cycle(ctx); err != nil && x.ctx.Err() == nil {
 		x.logger.Warn("SLO evaluation failed; the API keeps the last results", zap.Error(err))
 	}
 }

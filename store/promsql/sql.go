@@ -18,7 +18,14 @@ type Options struct {
 	// MaxSampleGap is G of the package doc: the longest time between two
 	// samples of a series that still makes them consecutive. 0 means 15m.
 	MaxSampleGap time.Duration
+	// ParamSuffix is appended to the names of the query parameters
+	// ({from_3:DateTime} for "_3"), so that several SLOs' queries can share
+	// one statement.
+	ParamSuffix string
 }
+
+// param is the placeholder of the query parameter name.
+func (o Options) param(name, typ string) string { return "{" + name + o.ParamSuffix + ":" + typ + "}" }
 
 // DefaultMaxSampleGap is the MaxSampleGap of zero Options.
 const DefaultMaxSampleGap = 15 * time.Minute
@@ -62,7 +69,7 @@ func (e *Events) MinutesSQL(o Options) string {
 				if source > 1 {
 					b.WriteString("    UNION ALL\n")
 				}
-				r.write(&b, source, part.total, s, o.Database, g)
+				r.write(&b, source, part.total, s, o, g)
 			}
 		}
 	}
@@ -103,8 +110,9 @@ SELECT
 	}
 	b.WriteString(`    sumIf(Delta, IsTotal = 1) AS Total
 FROM deltas
-WHERE Minute >= {from:DateTime} AND Minute < {to:DateTime}
-GROUP BY TenantId, Minute
+`)
+	fmt.Fprintf(&b, "WHERE Minute >= %s AND Minute < %s\n", o.param("from", "DateTime"), o.param("to", "DateTime"))
+	b.WriteString(`GROUP BY TenantId, Minute
 ORDER BY TenantId, Minute
 `)
 	return b.String()
@@ -128,7 +136,7 @@ func (t *Threshold) minutesSQL(o Options) string {
 		fmt.Fprintf(&b, "    SELECT\n        %d AS Source,\n", i+1)
 		b.WriteString("        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, TimeUnix,\n")
 		fmt.Fprintf(&b, "        %s\n", r.valueColumn())
-		r.writeFrom(&b, t.selector, o.Database, "{from:DateTime}")
+		r.writeFrom(&b, t.selector, o, o.param("from", "DateTime"))
 	}
 	b.WriteString(`),
 -- One sample per series and TimeUnix: a retried write counts once; of
@@ -145,8 +153,9 @@ SELECT
 	fmt.Fprintf(&b, "    toFloat64(countIf(Value %s %s)) AS Good,\n", thresholdOps[t.op], sqlFloat(t.value))
 	b.WriteString(`    toFloat64(count()) AS Total
 FROM points
-WHERE Minute >= {from:DateTime} AND Minute < {to:DateTime}
-GROUP BY TenantId, Minute
+`)
+	fmt.Fprintf(&b, "WHERE Minute >= %s AND Minute < %s\n", o.param("from", "DateTime"), o.param("to", "DateTime"))
+	b.WriteString(`GROUP BY TenantId, Minute
 ORDER BY TenantId, Minute
 `)
 	return b.String()
@@ -192,7 +201,7 @@ func (s *selector) reads() []read {
 	return append(reads, h)
 }
 
-func (r read) write(b *strings.Builder, source int, total bool, s *selector, database, gap string) {
+func (r read) write(b *strings.Builder, source int, total bool, s *selector, o Options, gap string) {
 	isTotal, side := 0, "events"
 	if total {
 		isTotal, side = 1, "total"
@@ -201,7 +210,7 @@ func (r read) write(b *strings.Builder, source int, total bool, s *selector, dat
 	fmt.Fprintf(b, "    SELECT\n        %d AS Source, %d AS IsTotal,\n", source, isTotal)
 	b.WriteString("        TenantId, MetricName, ServiceName, ResourceAttributes, ScopeName, Attributes, StartTimeUnix, TimeUnix,\n")
 	fmt.Fprintf(b, "        %s, %s AS IsDelta\n", r.valueColumn(), r.isDelta)
-	r.writeFrom(b, s, database, "{from:DateTime} - INTERVAL "+gap+" SECOND")
+	r.writeFrom(b, s, o, o.param("from", "DateTime")+" - INTERVAL "+gap+" SECOND")
 }
 
 // valueColumn is the SELECT item of the sample value, named Value.
@@ -214,20 +223,21 @@ func (r read) valueColumn() string {
 
 // writeFrom writes the FROM and WHERE of one read: the rows of the
 // selector's series with a value, their TimeUnix in [since, {to:DateTime}).
-func (r read) writeFrom(b *strings.Builder, s *selector, database, since string) {
+func (r read) writeFrom(b *strings.Builder, s *selector, o Options, since string) {
 	table := store.QuoteIdent(r.table)
-	if database != "" {
-		table = store.QuoteIdent(database) + "." + table
+	if o.Database != "" {
+		table = store.QuoteIdent(o.Database) + "." + table
 	}
 	fmt.Fprintf(b, "    FROM %s\n", table)
-	fmt.Fprintf(b, "    WHERE TimeUnix >= %s AND TimeUnix < {to:DateTime}\n", since)
-	b.WriteString("        AND (empty({tenants:Array(String)}) OR TenantId IN {tenants:Array(String)})\n")
+	fmt.Fprintf(b, "    WHERE TimeUnix >= %s AND TimeUnix < %s\n", since, o.param("to", "DateTime"))
+	tenants := o.param("tenants", "Array(String)")
+	fmt.Fprintf(b, "        AND (empty(%s) OR TenantId IN %s)\n", tenants, tenants)
 	if prefix, _, _ := strings.Cut(r.name, "_"); prefix != "" {
 		// Normalization keeps the characters before the first "_", so this
 		// prefix narrows MetricName in the primary key.
 		fmt.Fprintf(b, "        AND startsWith(MetricName, %s)\n", store.QuoteString(prefix))
 	}
-	fmt.Fprintf(b, "        AND %s = %s\n", normalizedMetricName, store.QuoteString(r.name))
+	fmt.Fprintf(b, "        AND %s = %s\n", store.NormalizedMetricName, store.QuoteString(r.name))
 	for _, cond := range r.matchers(s.groups) {
 		fmt.Fprintf(b, "        AND %s\n", cond)
 	}
@@ -237,8 +247,6 @@ func (r read) writeFrom(b *strings.Builder, s *selector, database, since string)
 	fmt.Fprintf(b, "        AND %s\n", r.valid)
 }
 
-// normalizedMetricName is MetricName as Prometheus names it.
-const normalizedMetricName = "replaceRegexpAll(MetricName, '[^a-zA-Z0-9_:]', '_')"
 
 // matchers are the SQL conditions of a selector's matcher groups, to be
 // joined with AND.

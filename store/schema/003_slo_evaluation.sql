@@ -14,8 +14,10 @@ ALTER TABLE {{table $table}} {{onCluster}}
 -- slopipe_sli_events sorted by time first: every evaluation cycle reads the
 -- minutes at its windows' edges and of the last hours for all SLOs and
 -- tenants, and dashboards read time ranges. The table is rebuilt under the
--- new sorting key; each step can be re-run after a failure.
-DROP TABLE IF EXISTS {{table "slopipe_sli_events_resorted"}} {{onCluster}};
+-- new sorting key; each step can be re-run after a failure. On a cluster
+-- the copy is synchronous (every row is in the new table before the
+-- exchange) and drops release their replication paths at once.
+DROP TABLE IF EXISTS {{table "slopipe_sli_events_resorted"}} {{onCluster}} {{syncOnCluster}};
 {{dropDistributed "slopipe_sli_events_resorted"}}
 CREATE TABLE {{table "slopipe_sli_events_resorted"}} {{onCluster}} (
     `TenantId` LowCardinality(String),
@@ -29,9 +31,10 @@ ORDER BY (Minute, TenantId, Slo)
 {{ttl "slopipe_sli_events" "Minute"}};
 {{distributed "slopipe_sli_events_resorted" "cityHash64(TenantId)"}}
 INSERT INTO {{plain "slopipe_sli_events_resorted"}} (TenantId, Slo, Minute, Good, Total)
+SETTINGS distributed_foreground_insert = 1
 SELECT TenantId, Slo, Minute, Good, Total FROM {{plain "slopipe_sli_events"}};
 EXCHANGE TABLES {{table "slopipe_sli_events"}} AND {{table "slopipe_sli_events_resorted"}} {{onCluster}};
-DROP TABLE {{table "slopipe_sli_events_resorted"}} {{onCluster}};
+DROP TABLE {{table "slopipe_sli_events_resorted"}} {{onCluster}} {{syncOnCluster}};
 {{dropDistributed "slopipe_sli_events_resorted"}}
 
 -- Span and log SLI events for minutes more than 5 minutes old (an agent

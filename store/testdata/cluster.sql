@@ -519,9 +519,9 @@ ALTER TABLE `otel`.`otel_metrics_histogram_local` ON CLUSTER `prod`
 
 ALTER TABLE `otel`.`otel_metrics_histogram` ON CLUSTER `prod` ADD COLUMN IF NOT EXISTS `InsertedAt` DateTime DEFAULT now();
 
-DROP TABLE IF EXISTS `otel`.`slopipe_sli_events_resorted_local` ON CLUSTER `prod`;
+DROP TABLE IF EXISTS `otel`.`slopipe_sli_events_resorted_local` ON CLUSTER `prod` SYNC;
 
-DROP TABLE IF EXISTS `otel`.`slopipe_sli_events_resorted` ON CLUSTER `prod`;
+DROP TABLE IF EXISTS `otel`.`slopipe_sli_events_resorted` ON CLUSTER `prod` SYNC;
 
 CREATE TABLE `otel`.`slopipe_sli_events_resorted_local` ON CLUSTER `prod` (
     `TenantId` LowCardinality(String),
@@ -538,13 +538,14 @@ CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_events_resorted` ON CLUSTER `prod
 ENGINE = Distributed('prod', 'otel', 'slopipe_sli_events_resorted_local', cityHash64(TenantId));
 
 INSERT INTO `otel`.`slopipe_sli_events_resorted` (TenantId, Slo, Minute, Good, Total)
+SETTINGS distributed_foreground_insert = 1
 SELECT TenantId, Slo, Minute, Good, Total FROM `otel`.`slopipe_sli_events`;
 
 EXCHANGE TABLES `otel`.`slopipe_sli_events_local` AND `otel`.`slopipe_sli_events_resorted_local` ON CLUSTER `prod`;
 
-DROP TABLE `otel`.`slopipe_sli_events_resorted_local` ON CLUSTER `prod`;
+DROP TABLE `otel`.`slopipe_sli_events_resorted_local` ON CLUSTER `prod` SYNC;
 
-DROP TABLE IF EXISTS `otel`.`slopipe_sli_events_resorted` ON CLUSTER `prod`;
+DROP TABLE IF EXISTS `otel`.`slopipe_sli_events_resorted` ON CLUSTER `prod` SYNC;
 
 CREATE TABLE IF NOT EXISTS `otel`.`slopipe_sli_late_events_local` ON CLUSTER `prod` (
     `TenantId` LowCardinality(String),

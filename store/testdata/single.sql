@@ -473,6 +473,7 @@ PARTITION BY toYYYYMM(Minute)
 ORDER BY (Minute, TenantId, Slo);
 
 INSERT INTO `otel`.`slopipe_sli_events_resorted` (TenantId, Slo, Minute, Good, Total)
+SETTINGS distributed_foreground_insert = 1
 SELECT TenantId, Slo, Minute, Good, Total FROM `otel`.`slopipe_sli_events`;
 
 EXCHANGE TABLES `otel`.`slopipe_sli_events` AND `otel`.`slopipe_sli_events_resorted`;
