@@ -328,3 +328,28 @@ func strip(sql string) string {
 	}
 	return strings.Join(keep, "\n")
 }
+
+// With a parameter suffix every placeholder is renamed, so that several
+// SLOs' queries share one statement; quoted label values are left alone.
+func TestMinutesSQLParamSuffix(t *testing.T) {
+	ev, err := CompileEvents(`sum(rate(x{code="{from:DateTime}"}[5m]))`, false, `sum(rate(x[5m]))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql := ev.MinutesSQL(Options{ParamSuffix: "_7"})
+	for _, p := range []string{"{from_7:DateTime}", "{to_7:DateTime}", "{tenants_7:Array(String)}"} {
+		if !strings.Contains(sql, p) {
+			t.Errorf("no %s in\n%s", p, sql)
+		}
+	}
+	var code []string
+	for _, line := range strings.Split(sql, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			code = append(code, line)
+		}
+	}
+	joined := strings.Join(code, "\n")
+	if n, quoted := strings.Count(joined, "{from:DateTime}"), strings.Count(joined, "'{from:DateTime}'"); n != quoted || n == 0 {
+		t.Errorf("%d {from:DateTime} outside comments, %d of them the quoted label value; want only those", n, quoted)
+	}
+}

@@ -247,7 +247,6 @@ func (r read) writeFrom(b *strings.Builder, s *selector, o Options, since string
 	fmt.Fprintf(b, "        AND %s\n", r.valid)
 }
 
-
 // matchers are the SQL conditions of a selector's matcher groups, to be
 // joined with AND.
 func (r read) matchers(groups [][]matcher) []string {
