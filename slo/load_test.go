@@ -121,6 +121,7 @@ func TestLoadReportsEveryProblemWithFileLineSLOAndField(t *testing.T) {
 		`testdata/broken/overrides.yaml:14: spec.exclusions.0.from: "2026-11-20 02:00" is not an RFC 3339 time`,
 		`testdata/broken/overrides.yaml:18: spec.exclusions.1.raeson: unknown field`,
 		`testdata/broken/overrides.yaml:17: spec.exclusions.1.to: must be after from`,
+		`testdata/broken/overrides.yaml:26: spec.objectives.0: tenant "acme" already has an objective for slo "nobody"`,
 		`testdata/broken/threshold.yaml:19: slo "no-op": spec.objectives.0.op: missing: a thresholdMetric SLI needs op (lt, lte, gt or gte) and value`,
 		`testdata/broken/threshold.yaml:19: slo "no-op": spec.objectives.0.value: missing: a thresholdMetric SLI needs the threshold value`,
 		`testdata/broken/threshold.yaml:21: slo "no-op": spec.objectives.1.op: "eq": want lt, lte, gt or gte`,

@@ -42,6 +42,15 @@ func (o *Overrides) Objective(s *SLO, tenant string) float64 {
 	return s.Objective
 }
 
+func (o *Overrides) objectiveOf(slo, tenant string) bool {
+	for _, t := range o.Objectives {
+		if t.SLO == slo && t.Tenant == tenant {
+			return true
+		}
+	}
+	return false
+}
+
 // Excluded lists the intervals left out of the SLO's SLI for tenant.
 func (o *Overrides) Excluded(slo, tenant string) []Interval {
 	var out []Interval
@@ -137,6 +146,10 @@ func parseOverrides(file string, doc *yaml.Node, o *Overrides, refs *[]overrides
 		}
 		if !(objective > 0 && objective < 1) {
 			report(field+".target", fmt.Sprintf("%v is not in (0, 1)", objective))
+			continue
+		}
+		if o.objectiveOf(t.SLO, t.Tenant) {
+			report(field, fmt.Sprintf("tenant %q already has an objective for slo %q", t.Tenant, t.SLO))
 			continue
 		}
 		o.Objectives = append(o.Objectives, TenantObjective{SLO: t.SLO, Tenant: t.Tenant, Objective: objective})
