@@ -174,24 +174,34 @@ type SLIRef struct {
 	Metric   bool
 }
 
-// HoursJob recomputes one SLI's hours from the hour holding From on.
+// HoursJob recomputes one SLI's hours from the hour holding From on, for
+// Tenants (all when empty): late data of one tenant rereads that tenant's
+// minutes only.
 type HoursJob struct {
 	SLIRef
-	From time.Time
+	From    time.Time
+	Tenants []string
 }
 
 // RecomputeSLIHours rewrites slopipe_sli_hours from the minutes, for each
-// job's hours from From up to to, every tenant.
+// job's hours from From up to to. An SLO appears in one job at most.
 func RecomputeSLIHours(ctx context.Context, s Store, jobs []HoursJob, to, computedAt time.Time) error {
 	if len(jobs) == 0 {
 		return nil
 	}
 	var events, metrics refArrays
+	var restricted, sloTenants []string
 	for _, j := range jobs {
 		if j.Metric {
 			metrics.add(j.SLIRef, j.From)
 		} else {
 			events.add(j.SLIRef, j.From)
+		}
+		if len(j.Tenants) > 0 {
+			restricted = append(restricted, j.SLO)
+			for _, t := range j.Tenants {
+				sloTenants = append(sloTenants, "("+QuoteString(j.SLO)+","+QuoteString(t)+")")
+			}
 		}
 	}
 	db := QuoteIdent(s.Database())
@@ -204,6 +214,7 @@ FROM (
       AND Minute >= toStartOfHour(toDateTime({event_earliest:Int64}))
       AND Minute >= toStartOfHour(toDateTime(transform(toString(Slo), {event_slos:Array(String)}, {event_froms:Array(Int64)}, toInt64(0))))
       AND Minute < toDateTime({to:Int64})
+      AND (NOT has({restricted:Array(String)}, toString(Slo)) OR (toString(Slo), toString(TenantId)) IN {slo_tenants:Array(Tuple(String, String))})
     UNION ALL
     SELECT TenantId, Slo, SpecHash, Minute, Good, Total
     FROM %[1]s.slopipe_sli_metric_minutes FINAL
@@ -212,11 +223,14 @@ FROM (
       AND Minute >= toStartOfHour(toDateTime({metric_earliest:Int64}))
       AND Minute >= toStartOfHour(toDateTime(transform(toString(Slo), {metric_slos:Array(String)}, {metric_froms:Array(Int64)}, toInt64(0))))
       AND Minute < toDateTime({to:Int64})
+      AND (NOT has({restricted:Array(String)}, toString(Slo)) OR (toString(Slo), toString(TenantId)) IN {slo_tenants:Array(Tuple(String, String))})
 )
 GROUP BY TenantId, Slo, SpecHash, Hour`, db)
 	params := sliParams(events, metrics)
 	params["computed_at"] = strconv.FormatInt(computedAt.UnixMilli(), 10)
 	params["to"] = strconv.FormatInt(to.Unix(), 10)
+	params["restricted"] = Param(restricted)
+	params["slo_tenants"] = "[" + strings.Join(sloTenants, ",") + "]"
 	err := s.Exec(ctx, sql, params)
 	if err != nil {
 		return fmt.Errorf("recompute SLI hours: %w", err)

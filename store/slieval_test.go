@@ -344,3 +344,33 @@ func TestRecomputeMetricMinutesSplitsLargeBatches(t *testing.T) {
 		}
 	})
 }
+
+// Hours recomputed for some tenants leave the other tenants' rows as they
+// were: late data of one tenant rereads that tenant's minutes only.
+func TestRecomputeSLIHoursForSomeTenants(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		f := writeSLIFixture(t, ctx, s)
+		later := f.now.Add(time.Hour)
+		job := store.HoursJob{SLIRef: f.refs["checkout"], From: f.now.Add(-48 * time.Hour), Tenants: []string{"beta"}}
+		if err := store.RecomputeSLIHours(ctx, s, []store.HoursJob{job}, f.now, later); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.Query(ctx, `SELECT TenantId, countIf(ComputedAt = fromUnixTimestamp64Milli({later:Int64})) FROM slopipe_sli_hours FINAL
+			WHERE Slo = 'checkout' GROUP BY TenantId ORDER BY TenantId`, store.Params{"later": fmt.Sprint(later.UnixMilli())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		store.ScanAll(rows, func(r store.Rows) error {
+			var tenant string
+			var n uint64
+			err := r.Scan(&tenant, &n)
+			got = append(got, fmt.Sprintf("%s:%d", tenant, n))
+			return err
+		})
+		if want := []string{"acme:0", "beta:49"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("hours recomputed per tenant %v, want %v", got, want)
+		}
+	})
+}

@@ -261,17 +261,20 @@ func (e *Evaluator) cycle(ctx context.Context, sp *specs, now time.Time, steps *
 		}
 	}
 
-	// 2 and 3. PromQL SLIs' minutes, then every SLI's hours.
+	// 2 and 3. PromQL SLIs' minutes, then every SLI's hours: the recent
+	// ones (or all, the first time) for every tenant, and older ones that
+	// late data changed for the tenants it came for.
 	var minuteJobs []store.MetricMinutesJob
-	var hourJobs []store.HoursJob
+	var recentJobs, lateJobs []store.HoursJob
 	recent := now.Add(-recentHours).Truncate(time.Hour)
 	for i := range sp.slis {
 		s := &sp.slis[i]
 		h := horizon(s)
-		hoursFrom := recent
+		all := store.HoursJob{SLIRef: s.ref, From: recent}
 		if !e.hoursDone[s.key()] {
-			hoursFrom = h
+			all.From = h
 		}
+		late := store.HoursJob{SLIRef: s.ref}
 		if s.ref.Metric {
 			job := store.MetricMinutesJob{SLO: s.ref.SLO, SpecHash: s.ref.SpecHash, MinutesSQL: s.minutesSQL, From: h, To: minuteEnd}
 			if e.minutesDone[s.key()] {
@@ -284,12 +287,19 @@ func (e *Evaluator) cycle(ctx context.Context, sp *specs, now time.Time, steps *
 			}
 			if !job.From.IsZero() {
 				minuteJobs = append(minuteJobs, job)
-				hoursFrom = minTime(hoursFrom, job.From)
+				if len(job.Tenants) == 0 {
+					all.From = minTime(all.From, job.From)
+				} else {
+					late.From, late.Tenants = job.From, job.Tenants
+				}
 			}
 		} else if earliest, tenants := earliestArrival(byEventSLO, []string{s.ref.SLO}); len(tenants) > 0 {
-			hoursFrom = minTime(hoursFrom, maxTime(h, earliest))
+			late.From, late.Tenants = maxTime(h, earliest), tenants
 		}
-		hourJobs = append(hourJobs, store.HoursJob{SLIRef: s.ref, From: hoursFrom})
+		recentJobs = append(recentJobs, all)
+		if len(late.Tenants) > 0 && late.From.Before(all.From) {
+			lateJobs = append(lateJobs, late)
+		}
 	}
 	if err := store.RecomputeMetricMinutes(ctx, e.store, minuteJobs, computedAt); err != nil {
 		return nil, err
@@ -297,8 +307,10 @@ func (e *Evaluator) cycle(ctx context.Context, sp *specs, now time.Time, steps *
 	lap(&steps.MetricMinutes)
 	// Up to now: the current hour's row is then exactly the minutes of the
 	// windows' last hour, which the sums take from it.
-	if err := store.RecomputeSLIHours(ctx, e.store, hourJobs, now, computedAt); err != nil {
-		return nil, err
+	for _, jobs := range [][]store.HoursJob{recentJobs, lateJobs} {
+		if err := store.RecomputeSLIHours(ctx, e.store, jobs, now, computedAt); err != nil {
+			return nil, err
+		}
 	}
 	lap(&steps.Hours)
 	for i := range sp.slis {
