@@ -29,28 +29,6 @@ type rule struct {
 	Annotations map[string]string `yaml:"annotations,omitempty"`
 }
 
-// burnAlert is one alert of the SRE workbook's multi-window, multi-burn-rate
-// scheme: it fires when both windows of either pair burn faster than the
-// pair's factor.
-type burnAlert struct {
-	severity string
-	pairs    [2]struct {
-		short, long string
-		factor      float64
-	}
-}
-
-var burnAlerts = [...]burnAlert{
-	{"page", [2]struct {
-		short, long string
-		factor      float64
-	}{{"5m", "1h", 14.4}, {"30m", "6h", 6}}},
-	{"ticket", [2]struct {
-		short, long string
-		factor      float64
-	}{{"2h", "1d", 3}, {"6h", "3d", 1}}},
-}
-
 // PrometheusRules writes the rules for every SLO whose SLI is PromQL,
 // ordered by service and name whatever the order of the files; version goes
 // into the sloth_slo_info metric. SLOs Prometheus rules cannot express (span
@@ -128,27 +106,32 @@ func rulesFor(s *SLO, version string) ([]ruleGroup, error) {
 		return groups, nil
 	}
 	alerts := ruleGroup{Name: "sloth-slo-alerts-" + id}
-	for _, a := range burnAlerts {
+	// Both pairs of each severity, their factors scaled to the period.
+	pairs := BurnAlertPairs(s.Window.Length)
+	for _, severity := range []string{"page", "ticket"} {
 		own := s.Alerting.Page
-		if a.severity == "ticket" {
+		if severity == "ticket" {
 			own = s.Alerting.Ticket
 		}
 		if own.Disabled {
 			continue
 		}
 		var or []string
-		for _, p := range a.pairs {
+		for _, p := range pairs {
+			if p.Severity != severity {
+				continue
+			}
 			or = append(or, fmt.Sprintf("(\n    (slo:sli_error:ratio_rate%s%s > (%s * %s))\n    and ignoring (sloth_window)\n    (slo:sli_error:ratio_rate%s%s > (%s * %s))\n)",
-				p.short, selector, formatFloat(p.factor), budget, p.long, selector, formatFloat(p.factor), budget))
+				p.Short, selector, formatFloat(p.Factor), budget, p.Long, selector, formatFloat(p.Factor), budget))
 		}
 		annotations := mergeLabels(map[string]string{
-			"title":   "(" + a.severity + ") {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast.",
+			"title":   "(" + severity + ") {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast.",
 			"summary": "{{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is over expected.",
 		}, s.Alerting.Annotations, own.Annotations)
 		alerts.Rules = append(alerts.Rules, rule{
 			Alert:       s.Alerting.Name,
 			Expr:        strings.Join(or, "\nor ignoring (sloth_window)\n") + "\n",
-			Labels:      mergeLabels(s.Alerting.Labels, own.Labels, map[string]string{"sloth_severity": a.severity}),
+			Labels:      mergeLabels(s.Alerting.Labels, own.Labels, map[string]string{"sloth_severity": severity}),
 			Annotations: annotations,
 		})
 	}
