@@ -40,38 +40,32 @@ func checkPromQL(query string) error {
 	return nil
 }
 
-// checkEventsQuery checks a query of events (Sloth's error_query and
-// total_query, OpenSLO's good, bad and total) is PromQL that slopipe
-// compiles to SQL; the error names what is not supported.
-func checkEventsQuery(query string) error {
+// checkCompiles checks a query is PromQL (the parser's error keeps its
+// position) that compile turns into SQL; the error names what is not
+// supported.
+func checkCompiles(query string, compile func(rendered string) error) error {
 	if err := checkPromQL(query); err != nil {
 		return err
 	}
 	rendered, _ := RenderWindow(query, "5m")
-	_, err := promsql.CompileIncrease(rendered)
-	return err
+	return compile(rendered)
 }
 
-// checkRatioQuery does the same for Sloth's sli.raw.error_ratio_query.
+// checkEventsQuery checks a query of events: Sloth's error_query and
+// total_query, OpenSLO's good, bad and total.
+func checkEventsQuery(query string) error {
+	return checkCompiles(query, func(q string) error { _, err := promsql.CompileIncrease(q); return err })
+}
+
+// checkRatioQuery checks Sloth's sli.raw.error_ratio_query.
 func checkRatioQuery(query string) error {
-	if err := checkPromQL(query); err != nil {
-		return err
-	}
-	rendered, _ := RenderWindow(query, "5m")
-	_, err := promsql.CompileErrorRatio(rendered)
-	return err
+	return checkCompiles(query, func(q string) error { _, err := promsql.CompileErrorRatio(q); return err })
 }
 
 // checkThresholdQuery checks an OpenSLO thresholdMetric's query is a plain
-// selector slopipe compiles to SQL.
+// selector; the objective's op and value cannot make a selector fail.
 func checkThresholdQuery(query string) error {
-	if err := checkPromQL(query); err != nil {
-		return err
-	}
-	rendered, _ := RenderWindow(query, "5m")
-	// The objective's op and value cannot make a selector fail.
-	_, err := promsql.CompileThreshold(rendered, "lte", 0)
-	return err
+	return checkCompiles(query, func(q string) error { _, err := promsql.CompileThreshold(q, "lte", 0); return err })
 }
 
 // Compile turns a PromQL indicator into the SQL events the evaluator

@@ -190,7 +190,8 @@ func RecomputeSLIHours(ctx context.Context, s Store, jobs []HoursJob, to, comput
 		return nil
 	}
 	var events, metrics refArrays
-	var restricted, sloTenants []string
+	var restricted []string
+	var sloTenants [][2]string
 	for _, j := range jobs {
 		if j.Metric {
 			metrics.add(j.SLIRef, j.From)
@@ -200,7 +201,7 @@ func RecomputeSLIHours(ctx context.Context, s Store, jobs []HoursJob, to, comput
 		if len(j.Tenants) > 0 {
 			restricted = append(restricted, j.SLO)
 			for _, t := range j.Tenants {
-				sloTenants = append(sloTenants, "("+QuoteString(j.SLO)+","+QuoteString(t)+")")
+				sloTenants = append(sloTenants, [2]string{j.SLO, t})
 			}
 		}
 	}
@@ -230,7 +231,7 @@ GROUP BY TenantId, Slo, SpecHash, Hour`, db)
 	params["computed_at"] = strconv.FormatInt(computedAt.UnixMilli(), 10)
 	params["to"] = strconv.FormatInt(to.Unix(), 10)
 	params["restricted"] = Param(restricted)
-	params["slo_tenants"] = "[" + strings.Join(sloTenants, ",") + "]"
+	params["slo_tenants"] = Param(sloTenants)
 	err := s.Exec(ctx, sql, params)
 	if err != nil {
 		return fmt.Errorf("recompute SLI hours: %w", err)
@@ -257,10 +258,10 @@ func (a *refArrays) add(r SLIRef, from time.Time) {
 func sliParams(events, metrics refArrays) Params {
 	return Params{
 		"event_slos":      Param(events.slos),
-		"event_froms":     int64Array(events.froms),
+		"event_froms":     Param(events.froms),
 		"metric_slos":     Param(metrics.slos),
 		"metric_hashes":   Param(metrics.hashes),
-		"metric_froms":    int64Array(metrics.froms),
+		"metric_froms":    Param(metrics.froms),
 		"event_earliest":  strconv.FormatInt(events.earliest(), 10),
 		"metric_earliest": strconv.FormatInt(metrics.earliest(), 10),
 	}
@@ -272,14 +273,6 @@ func (a *refArrays) earliest() int64 {
 		return 0
 	}
 	return slices.Min(a.froms)
-}
-
-func int64Array(v []int64) string {
-	parts := make([]string, len(v))
-	for i, x := range v {
-		parts[i] = strconv.FormatInt(x, 10)
-	}
-	return "[" + strings.Join(parts, ",") + "]"
 }
 
 // WindowSLI is one SLO whose windows are summed, with the start of its
@@ -351,7 +344,7 @@ func SumSLIWindows(ctx context.Context, s Store, slis []WindowSLI, lengths []tim
 		for i, w := range periodSplits {
 			good, total := w.condition("Good", hourRows), w.condition("Total", hourRows)
 			if len(periods) > 1 {
-				in := fmt.Sprintf("transform(toString(Slo), {period_slos:Array(String)}, {period_of:Array(UInt32)}, toUInt32(0)) = %d", i)
+				in := fmt.Sprintf("transform(toString(Slo), {period_slos:Array(String)}, {period_of:Array(Int64)}, toInt64(-1)) = %d", i)
 				good = fmt.Sprintf("if(%s, %s, 0)", in, good)
 				total = fmt.Sprintf("if(%s, %s, 0)", in, total)
 			}
@@ -394,23 +387,24 @@ FROM (
 GROUP BY TenantId, Slo
 HAVING TotalPeriod != 0 OR %[3]s
 ORDER BY TenantId, Slo`, db, strings.Join(totals, ",\n    "), anyWindowTotal(len(lengths)), edgeMinutes, sums(true), sums(false))
-	pairs := make([]string, 0, len(slis))
+	pairs := make([][2]string, 0, len(slis))
 	for _, w := range slis {
-		pairs = append(pairs, "("+QuoteString(w.SLO)+","+QuoteString(w.SpecHash)+")")
+		pairs = append(pairs, [2]string{w.SLO, w.SpecHash})
 	}
 	// Which period each SLO's is, by index into periodStarts.
-	var periodSLOs, periodOf []string
+	var periodSLOs []string
+	var periodOf []int64
 	for i, from := range periodStarts {
 		for _, name := range periods[from] {
-			periodSLOs, periodOf = append(periodSLOs, name), append(periodOf, strconv.Itoa(i))
+			periodSLOs, periodOf = append(periodSLOs, name), append(periodOf, int64(i))
 		}
 	}
 	rows, err := s.Query(ctx, sql, Params{
 		"now":         strconv.FormatInt(nowUnix, 10),
 		"period_slos": Param(periodSLOs),
-		"period_of":   "[" + strings.Join(periodOf, ",") + "]",
+		"period_of":   Param(periodOf),
 		"earliest":    strconv.FormatInt(earliest, 10),
-		"slo_hashes":  "[" + strings.Join(pairs, ",") + "]",
+		"slo_hashes":  Param(pairs),
 		"event_slos":  Param(events.slos),
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,6 +69,18 @@ func Param(v any) string {
 			quoted[i] = QuoteString(s)
 		}
 		return "[" + strings.Join(quoted, ",") + "]"
+	case []int64:
+		parts := make([]string, len(x))
+		for i, n := range x {
+			parts[i] = strconv.FormatInt(n, 10)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	case [][2]string: // Array(Tuple(String, String))
+		parts := make([]string, len(x))
+		for i, pair := range x {
+			parts[i] = "(" + QuoteString(pair[0]) + "," + QuoteString(pair[1]) + ")"
+		}
+		return "[" + strings.Join(parts, ",") + "]"
 	default:
 		return fmt.Sprint(v)
 	}

@@ -340,3 +340,24 @@ func TestMismatchedColumnsAreRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// Arrays of numbers and of string pairs bind as the engine's array and
+// tuple parameters, quotes and all.
+func TestParamArrays(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s store.Store) {
+		rows, err := s.Query(context.Background(), "SELECT toString({n:Array(Int64)}), toString({p:Array(Tuple(String, String))})", store.Params{
+			"n": store.Param([]int64{-1, 0, 1795444650}),
+			"p": store.Param([][2]string{{"a'b", `c\d`}, {"", "e"}}),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n, p string
+		if err := store.ScanAll(rows, func(r store.Rows) error { return r.Scan(&n, &p) }); err != nil {
+			t.Fatal(err)
+		}
+		if n != "[-1,0,1795444650]" || p != `[('a\'b','c\\d'),('','e')]` {
+			t.Fatalf("got %s %s", n, p)
+		}
+	})
+}
