@@ -1,6 +1,9 @@
 package slo
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // BurnAlertPair is one condition of the SRE workbook's multi-window,
 // multi-burn-rate alerts: it holds when the burn rate over both Long and
@@ -45,4 +48,48 @@ func BurnAlertPairs(period time.Duration) []BurnAlertPair {
 		pairs[i] = BurnAlertPair{Severity: s.severity, Short: s.short, Long: s.long, BudgetPercent: s.percent, Factor: factor}
 	}
 	return pairs
+}
+
+// AlertPairs are the alert conditions in effect for the SLO: its own
+// (Alerting.Pairs) or else BurnAlertPairs for its period — a calendar
+// window's nominal length, so a month has the workbook's 30-day factors —
+// without the severities Sloth's page_alert.disable and
+// ticket_alert.disable turn off. The slice is the caller's.
+func (s *SLO) AlertPairs() []BurnAlertPair {
+	pairs := s.Alerting.Pairs
+	if len(pairs) == 0 {
+		pairs = BurnAlertPairs(s.Window.periodLength())
+	}
+	out := make([]BurnAlertPair, 0, len(pairs))
+	for _, p := range pairs {
+		if (p.Severity == "page" && s.Alerting.Page.Disabled) || (p.Severity == "ticket" && s.Alerting.Ticket.Disabled) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// burnWindow is the index in BurnWindows of the window a duration names
+// ("1h", "60m" and "3600s" alike), or -1.
+func burnWindow(text string) int {
+	fixed, _, _, err := ParseDuration(text)
+	if err != nil {
+		return -1
+	}
+	for i, w := range BurnWindows {
+		if w.Length == fixed {
+			return i
+		}
+	}
+	return -1
+}
+
+// burnWindowNames lists BurnWindows' names, for messages.
+func burnWindowNames() string {
+	names := make([]string, len(BurnWindows))
+	for i, w := range BurnWindows {
+		names[i] = w.Name
+	}
+	return strings.Join(names, ", ")
 }

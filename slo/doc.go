@@ -9,4 +9,9 @@
 // owns time and I/O and the numbers are exhaustively table-tested. A window
 // without traffic has no SLI and no burn rate — Value.Known is false — never
 // a division by zero and never a reassuring 0.
+//
+// The package also reads the specs (OpenSLO v1, Sloth prometheus/v1) and
+// says when to alert: burn-rate alert pairs, the SRE workbook's by default
+// (BurnAlertPairs), an SLO's own when its OpenSLO alert policies give them
+// (SLO.AlertPairs).
 package slo

@@ -74,7 +74,11 @@ type Status struct {
 	SLI             Value
 	BudgetRemaining Value
 	BurnRates       [len(BurnWindows)]Value
-	PeriodBurnRate  Value
+	// WindowEvents are the events, good or bad, counted in each burn
+	// window (excluded time left out): how much traffic each burn rate
+	// stands on. Events, not timeslices, whatever the method.
+	WindowEvents   [len(BurnWindows)]float64
+	PeriodBurnRate Value
 }
 
 // Evaluate computes the status at now from per-minute counts sorted by
@@ -107,7 +111,14 @@ func Evaluate(s Spec, minutes []Minute, now time.Time) Status {
 		st.PeriodBurnRate = BurnRate(errorRatio, s.Objective)
 	}
 	for i, w := range BurnWindows {
-		st.BurnRates[i] = BurnRate(s.errorRatio(minutes, now.Add(-w.Length), now), s.Objective)
+		from := now.Add(-w.Length)
+		c := Sum(minutes, from, now, s.Excluded)
+		st.WindowEvents[i] = c.Total
+		ratio := c.ErrorRatio()
+		if s.Method != Occurrences {
+			ratio = s.timesliceErrorRatio(minutes, from, now)
+		}
+		st.BurnRates[i] = BurnRate(ratio, s.Objective)
 	}
 	return st
 }
@@ -122,19 +133,18 @@ func OccurrencesStatus(objective float64, from, to time.Time, period Counts, win
 		PeriodBurnRate:  BurnRate(period.ErrorRatio(), objective)}
 	for i, w := range windows {
 		st.BurnRates[i] = BurnRate(w.ErrorRatio(), objective)
+		st.WindowEvents[i] = w.Total
 	}
 	return st
 }
 
-// errorRatio is the window's error ratio under the spec's method.
-func (s Spec) errorRatio(minutes []Minute, from, to time.Time) Value {
-	switch s.Method {
-	case Timeslices:
-		return GoodTimeslices(minutes, from, to, s.TimesliceLength, s.TimesliceTarget, s.Excluded).ErrorRatio()
-	case RatioTimeslices:
+// timesliceErrorRatio is the window's error ratio under Timeslices or
+// RatioTimeslices.
+func (s Spec) timesliceErrorRatio(minutes []Minute, from, to time.Time) Value {
+	if s.Method == RatioTimeslices {
 		return complement(MeanTimesliceRatio(minutes, from, to, s.TimesliceLength, s.Excluded))
 	}
-	return Sum(minutes, from, to, s.Excluded).ErrorRatio()
+	return GoodTimeslices(minutes, from, to, s.TimesliceLength, s.TimesliceTarget, s.Excluded).ErrorRatio()
 }
 
 func complement(v Value) Value {

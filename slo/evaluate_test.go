@@ -239,3 +239,46 @@ func TestOccurrencesStatusAgreesWithEvaluate(t *testing.T) {
 		}
 	}
 }
+
+// WindowEvents are each burn window's events — not its timeslices —
+// excluded minutes left out, whatever the budgeting method.
+func TestEvaluateWindowEvents(t *testing.T) {
+	// Three hours ending at now: 100 events a minute in the first two
+	// hours, 10 a minute in the last; nothing before.
+	start := t0.Add(-3 * time.Hour)
+	m := minutesOf(start, append(repeat(120, [2]float64{99, 100}), repeat(60, [2]float64{9, 10})...)...)
+	all := [len(BurnWindows)]float64{50, 300, 600, 60*10 + 60*100, 12600, 12600, 12600}
+	// The hour from 2h30 to 1h30 ago in maintenance: 60 minutes at 100
+	// left out, 30 of them in the 2h window.
+	maintenance := []Interval{{From: t0.Add(-150 * time.Minute), To: t0.Add(-90 * time.Minute)}}
+	excluded := [len(BurnWindows)]float64{50, 300, 600, 6600 - 3000, 12600 - 6000, 12600 - 6000, 12600 - 6000}
+	window := RollingWindow(7 * 24 * time.Hour)
+	for _, tc := range []struct {
+		name string
+		spec Spec
+		want [len(BurnWindows)]float64
+	}{
+		{"occurrences", Spec{Objective: 0.99, Window: window}, all},
+		{"timeslices count events, not slices", Spec{Objective: 0.99, Method: Timeslices, TimesliceLength: 5 * time.Minute, TimesliceTarget: 0.95, Window: window}, all},
+		{"ratio timeslices", Spec{Objective: 0.99, Method: RatioTimeslices, TimesliceLength: time.Hour, Window: window}, all},
+		{"excluded minutes", Spec{Objective: 0.99, Window: window, Excluded: maintenance}, excluded},
+		{"excluded minutes, timeslices", Spec{Objective: 0.99, Method: Timeslices, TimesliceLength: time.Minute, TimesliceTarget: 0.5, Window: window, Excluded: maintenance}, excluded},
+	} {
+		st := Evaluate(tc.spec, m, t0)
+		if st.WindowEvents != tc.want {
+			t.Errorf("%s: window events %v, want %v", tc.name, st.WindowEvents, tc.want)
+		}
+	}
+	// No traffic: no events, in every window.
+	if st := Evaluate(Spec{Objective: 0.99, Window: window}, nil, t0); st.WindowEvents != [len(BurnWindows)]float64{} {
+		t.Errorf("no traffic: %v", st.WindowEvents)
+	}
+	// From the store's sums: each window's total.
+	var windows [len(BurnWindows)]Counts
+	for i, n := range all {
+		windows[i] = Counts{Good: n / 2, Total: n}
+	}
+	if st := OccurrencesStatus(0.99, start, t0, Counts{Total: 12600}, windows); st.WindowEvents != all {
+		t.Errorf("OccurrencesStatus: window events %v, want %v", st.WindowEvents, all)
+	}
+}

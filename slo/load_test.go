@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -132,6 +133,22 @@ func TestLoadReportsEveryProblemWithFileLineSLOAndField(t *testing.T) {
 		`testdata/broken/threshold.yaml:94: slo "ratio-with-op": spec.objectives.0.op: op and value are for a thresholdMetric SLI; this SLO's SLI is a ratioMetric`,
 		`testdata/broken/threshold.yaml:109: slo "threshold-syntax": spec.indicator.spec: thresholdMetric.metricSource.spec.query: 1:22: parse error: unexpected end of input inside braces`,
 		`testdata/broken/threshold.yaml:116: slo "threshold-syntax": spec.objectives.0.value: NaN is not a finite number`,
+		`testdata/broken/alerts.yaml:6: slo "bad-condition": spec.severity: "sev1": want page (or critical) or ticket (or warning, low)`,
+		`testdata/broken/alerts.yaml:8: slo "bad-condition": spec.condition.kind: "threshold": slopipe reads burnrate conditions`,
+		`testdata/broken/alerts.yaml:9: slo "bad-condition": spec.condition.op: "lt": want gte or gt`,
+		`testdata/broken/alerts.yaml:10: slo "bad-condition": spec.condition.threshold: -1 is not a positive burn rate`,
+		`testdata/broken/alerts.yaml:11: slo "bad-condition": spec.condition.lookbackWindow: "4h" is not a burn window slopipe computes (5m, 30m, 1h, 2h, 6h, 1d, 3d)`,
+		`testdata/broken/alerts.yaml:24: slo "backwards": spec.condition.alertAfter: 1h is not shorter than lookbackWindow 5m`,
+		`testdata/broken/alerts.yaml:25: slo "backwards": spec.condition.forr: unknown field`,
+		`testdata/broken/alerts.yaml:33: slo "dangling": spec.conditions.0.conditionRef: no AlertCondition "nowhere" is defined`,
+		`testdata/broken/alerts.yaml:34: slo "dangling": spec.conditions.1.kind: "Widget": an inline condition is kind AlertCondition`,
+		`testdata/broken/alerts.yaml:44: slo "uses-bad": spec.conditions.0.conditionRef: AlertCondition "bad-condition" has problems`,
+		`testdata/broken/alerts.yaml:69: slo "alerted": spec.alertPolicies.0: no AlertPolicy "no-such-policy" is defined`,
+		`testdata/broken/alerts.yaml:70: slo "alerted": spec.alertPolicies.1: AlertPolicy "uses-bad" has problems`,
+		`testdata/broken/alerts.yaml:71: slo "alerted": spec.alertPolicies.2.alertPolicyRef: AlertPolicy "dangling" has problems`,
+		`testdata/broken/alerts.yaml:80: slo "alerted": spec.alertPolicies.3.spec.conditions.0.spec.condition.alertAfter: missing: one of the burn windows`,
+		`testdata/broken/alerts.yaml:81: slo "alerted": spec.alertPolicies.3.spec.conditions.0.spec.condition.op: "lte": want gte or gt`,
+		`testdata/broken/alerts.yaml:84: slo "alerted": spec.alertPolicies.3.spec.escalate: unknown field`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("problems lack %q; got:\n%s", want, got)
@@ -139,6 +156,49 @@ func TestLoadReportsEveryProblemWithFileLineSLOAndField(t *testing.T) {
 	}
 	if strings.Contains(got, "needs a ratioMetric") {
 		t.Errorf("a missing SLI is reported twice:\n%s", got)
+	}
+}
+
+// OpenSLO alert policies — by name, by alertPolicyRef or inline, their
+// conditions by conditionRef or inline — become the SLO's alert pairs, the
+// budget share computed for its period; metadata labels become its labels.
+func TestOpenSLOAlertPoliciesBecomeAlertPairs(t *testing.T) {
+	slos, problems := Load("testdata/good")
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	byName := map[string]*SLO{}
+	for i := range slos {
+		byName[slos[i].Name] = &slos[i]
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+	for name, want := range map[string][]BurnAlertPair{
+		// A calendar month: a 30-day period.
+		"checkout-monthly": {
+			{Severity: "page", Short: "5m", Long: "1h", Factor: 14.4, BudgetPercent: 2},
+			{Severity: "ticket", Short: "6h", Long: "3d", Factor: 1, BudgetPercent: 10},
+		},
+		"checkout-spans": {{Severity: "page", Short: "30m", Long: "6h", Factor: 6, BudgetPercent: 6.0 * 6 / (28 * 24) * 100}},
+	} {
+		s := byName[name]
+		got := s.AlertPairs()
+		if len(got) != len(want) {
+			t.Errorf("%s: pairs %+v, want %+v", name, got, want)
+			continue
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.Severity != w.Severity || g.Short != w.Short || g.Long != w.Long || g.Factor != w.Factor || !near(g.BudgetPercent, w.BudgetPercent) {
+				t.Errorf("%s pair %d: %+v, want %+v", name, i, g, w)
+			}
+		}
+	}
+	if l := byName["checkout-spans"].Labels; l["team"] != "checkout" || l["tier"] != "gold,external" {
+		t.Errorf("checkout-spans labels %v", l)
+	}
+	// Without policies, the workbook's pairs for the period.
+	if got := byName["checkout-cpu"].AlertPairs(); len(got) != 4 || got[0].Factor != 13.44 {
+		t.Errorf("checkout-cpu: %+v, want the 28-day defaults", got)
 	}
 }
 

@@ -3,6 +3,7 @@ package slo
 import (
 	"fmt"
 	"math/big"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,7 +65,7 @@ func rulesFor(s *SLO, version string) ([]ruleGroup, error) {
 	id := s.Service + "-" + s.Name
 	ids := map[string]string{"sloth_id": id, "sloth_service": s.Service, "sloth_slo": s.Name}
 	selector := fmt.Sprintf(`{sloth_id=%q, sloth_service=%q, sloth_slo=%q}`, id, s.Service, s.Name)
-	base := mergeLabels(s.Labels, ids)
+	base := mergeLabels(promLabels(s.Labels), ids)
 	period := s.Window.String()
 
 	var sli ruleGroup
@@ -106,15 +107,13 @@ func rulesFor(s *SLO, version string) ([]ruleGroup, error) {
 		return groups, nil
 	}
 	alerts := ruleGroup{Name: "sloth-slo-alerts-" + id}
-	// Both pairs of each severity, their factors scaled to the period.
-	pairs := BurnAlertPairs(s.Window.Length)
+	// The pairs of each severity: the workbook's, their factors scaled to
+	// the period, or the SLO's own.
+	pairs := s.AlertPairs()
 	for _, severity := range []string{"page", "ticket"} {
 		own := s.Alerting.Page
 		if severity == "ticket" {
 			own = s.Alerting.Ticket
-		}
-		if own.Disabled {
-			continue
 		}
 		var or []string
 		for _, p := range pairs {
@@ -123,6 +122,9 @@ func rulesFor(s *SLO, version string) ([]ruleGroup, error) {
 			}
 			or = append(or, fmt.Sprintf("(\n    (slo:sli_error:ratio_rate%s%s > (%s * %s))\n    and ignoring (sloth_window)\n    (slo:sli_error:ratio_rate%s%s > (%s * %s))\n)",
 				p.Short, selector, formatFloat(p.Factor), budget, p.Long, selector, formatFloat(p.Factor), budget))
+		}
+		if len(or) == 0 {
+			continue
 		}
 		annotations := mergeLabels(map[string]string{
 			"title":   "(" + severity + ") {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast.",
@@ -139,6 +141,22 @@ func rulesFor(s *SLO, version string) ([]ruleGroup, error) {
 		groups = append(groups, alerts)
 	}
 	return groups, nil
+}
+
+// promLabelName is a Prometheus label name, which OpenSLO label keys
+// ("cost-centre", "example.com/tier") need not be.
+var promLabelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// promLabels are the labels whose names Prometheus accepts: the rules stay
+// loadable whatever an OpenSLO SLO's labels.
+func promLabels(labels map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range labels {
+		if promLabelName.MatchString(k) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // errorRatioExpr is the SLI's error ratio over window as PromQL.

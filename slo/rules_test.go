@@ -91,3 +91,49 @@ func TestPrometheusRulesGoldenAndAcceptedByPromtool(t *testing.T) {
 		t.Errorf("promtool said: %s", out)
 	}
 }
+
+// An SLO's own alert pairs are the ones its alert rules check.
+func TestPrometheusRulesFollowAlertPairOverrides(t *testing.T) {
+	slos, problems := Load("testdata/good/sloth.yaml")
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	var s SLO
+	for _, x := range slos {
+		if x.Name == "requests-availability" {
+			s = x
+		}
+	}
+	s.Alerting.Ticket.Disabled = false
+	s.Alerting.Pairs = []BurnAlertPair{
+		{Severity: "page", Short: "30m", Long: "6h", Factor: 12},
+		{Severity: "ticket", Short: "6h", Long: "3d", Factor: 2},
+	}
+	rules, skipped, err := PrometheusRules([]SLO{s}, "test")
+	if err != nil || len(skipped) > 0 {
+		t.Fatal(err, skipped)
+	}
+	for _, want := range []string{
+		"(slo:sli_error:ratio_rate30m{sloth_id=\"checkout-requests-availability\", sloth_service=\"checkout\", sloth_slo=\"requests-availability\"} > (12 * 0.001))",
+		"(slo:sli_error:ratio_rate6h{sloth_id=\"checkout-requests-availability\", sloth_service=\"checkout\", sloth_slo=\"requests-availability\"} > (12 * 0.001))",
+		"(slo:sli_error:ratio_rate3d{sloth_id=\"checkout-requests-availability\", sloth_service=\"checkout\", sloth_slo=\"requests-availability\"} > (2 * 0.001))",
+		"sloth_severity: ticket",
+	} {
+		if !strings.Contains(string(rules), want) {
+			t.Errorf("rules lack %q:\n%s", want, rules)
+		}
+	}
+	for _, unwanted := range []string{"14.4", "ratio_rate5m{sloth_id=\"checkout-requests-availability\", sloth_service=\"checkout\", sloth_slo=\"requests-availability\"} >"} {
+		if strings.Contains(string(rules), unwanted) {
+			t.Errorf("rules hold the default pair's %q", unwanted)
+		}
+	}
+
+	// With the page severity disabled and only page pairs, no alert group.
+	s.Alerting.Page.Disabled = true
+	s.Alerting.Pairs = s.Alerting.Pairs[:1]
+	rules, _, _ = PrometheusRules([]SLO{s}, "test")
+	if strings.Contains(string(rules), "sloth-slo-alerts-") {
+		t.Errorf("an alert group without alerts:\n%s", rules)
+	}
+}

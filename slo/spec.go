@@ -107,14 +107,19 @@ func (d *Duration) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// Alerting is what Sloth's alerting section names: the alert and the
-// labels and annotations of its page and ticket alerts.
+// Alerting is what Sloth's alerting section names — the alert and the
+// labels and annotations of its page and ticket alerts — and the burn-rate
+// conditions an OpenSLO SLO's alert policies give.
 type Alerting struct {
 	Name        string
 	Labels      map[string]string
 	Annotations map[string]string
 	Page        AlertLabels
 	Ticket      AlertLabels
+	// Pairs, when not empty, replace the workbook's BurnAlertPairs for
+	// this SLO (OpenSLO AlertPolicy conditions). AlertPairs gives the
+	// pairs in effect.
+	Pairs []BurnAlertPair
 }
 
 // AlertLabels are one alert's own labels and annotations; Disabled turns it

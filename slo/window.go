@@ -75,6 +75,17 @@ func (w Window) Bounds(now time.Time) (from, to time.Time) {
 	return w.periodStart(k), w.periodStart(k + 1)
 }
 
+// periodLength is how long the period is when alert factors are scaled to
+// it: a rolling window's length, a calendar window's nominal one.
+func (w Window) periodLength() time.Duration {
+	if w.Rolling {
+		return w.Length
+	}
+	return w.approxLength()
+}
+
+// approxLength is a calendar window's nominal length: 30 days a month, 91 a
+// quarter, 365 a year.
 func (w Window) approxLength() time.Duration {
 	day := 24 * time.Hour
 	unit := map[CalendarUnit]time.Duration{Day: day, Week: 7 * day, Month: 30 * day, Quarter: 91 * day, Year: 365 * day}[w.Unit]

@@ -17,7 +17,8 @@
 //  4. sums windows: Occurrences SLOs from hours and edge minutes in the
 //     store, timeslice SLOs and SLOs with excluded intervals from their
 //     minutes in Go;
-//  5. writes one status row per SLO and tenant and publishes a Snapshot.
+//  5. writes one status row per SLO and tenant and publishes a Snapshot:
+//     the results, and the specs they were computed with.
 package evaluator
 
 import (
@@ -90,6 +91,7 @@ func New(st store.Store, cfg Config, now func() time.Time) *Evaluator {
 // specs is the SLO set being evaluated, compiled.
 type specs struct {
 	slis      []sli
+	byName    map[string]*slo.SLO // the slis' specs, for the snapshot
 	overrides slo.Overrides
 	problems  slo.Problems
 }
@@ -128,6 +130,10 @@ func (e *Evaluator) SetSLOs(set slo.Set, problems slo.Problems) {
 			x.ref.Metric, x.ref.SpecHash = true, hex.EncodeToString(sum[:8])
 		}
 		sp.slis = append(sp.slis, x)
+	}
+	sp.byName = make(map[string]*slo.SLO, len(sp.slis))
+	for i := range sp.slis {
+		sp.byName[sp.slis[i].ref.SLO] = &sp.slis[i].slo
 	}
 	e.publish.Lock()
 	defer e.publish.Unlock()
@@ -185,10 +191,10 @@ func (e *Evaluator) Cycle(ctx context.Context) error {
 	defer e.publish.Unlock()
 	prev := e.snapshot.Load()
 	// The problems of now: specs may have changed while the cycle ran.
-	next := &Snapshot{EvaluatedAt: now, Results: results, Problems: e.specs.Load().problems, SLOs: len(sp.slis),
+	next := &Snapshot{EvaluatedAt: now, Results: results, Problems: e.specs.Load().problems, SLOs: sp.byName,
 		CycleDuration: took, Steps: steps, Cycles: prev.Cycles + 1, FailedCycles: prev.FailedCycles}
 	if err != nil {
-		next.EvaluatedAt, next.Results = prev.EvaluatedAt, prev.Results
+		next.EvaluatedAt, next.Results, next.SLOs = prev.EvaluatedAt, prev.Results, prev.SLOs
 		next.Error = err.Error()
 		next.FailedCycles++
 	}

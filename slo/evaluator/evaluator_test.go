@@ -2,6 +2,7 @@ package evaluator_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -321,7 +322,7 @@ func TestEventSLIsMatchEvaluateOnTheirMinutes(t *testing.T) {
 			spec.Excluded = overrides.Excluded(def.Name, r.Tenant)
 			want := slo.Evaluate(spec, minutes[r.SLO+"/"+r.Tenant], now)
 			got := slo.Status{From: r.Window.From, To: r.Window.To, Good: r.Good, Total: r.Total, SLI: r.SLI,
-				BudgetRemaining: r.BudgetRemaining, BurnRates: r.BurnRates, PeriodBurnRate: r.PeriodBurnRate}
+				BudgetRemaining: r.BudgetRemaining, BurnRates: r.BurnRates, WindowEvents: r.WindowEvents, PeriodBurnRate: r.PeriodBurnRate}
 			if !got.From.Equal(want.From) || !got.To.Equal(want.To) {
 				t.Errorf("%s/%s: window %v–%v, want %v–%v", r.SLO, r.Tenant, got.From, got.To, want.From, want.To)
 			}
@@ -574,4 +575,135 @@ func TestSLOPutBackIsComputedAfresh(t *testing.T) {
 	if !found {
 		t.Fatalf("no result for a: %+v", ev.Snapshot())
 	}
+}
+
+// Each result carries the events of its burn windows, whichever way it was
+// computed: summed in the store (Occurrences) or by slo.Evaluate from the
+// minutes (timeslices, exclusions). The snapshot holds the specs, and each
+// result its team.
+func TestWindowEventsOnBothPaths(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 14, 37, 30, 0, time.UTC)
+	spans := slo.Indicator{Spans: &slo.SpanSource{}}
+	week := slo.RollingWindow(7 * 24 * time.Hour)
+	slos := []slo.SLO{
+		{Name: "summed", Objective: 0.99, Method: slo.Occurrences, Window: week, Indicator: spans,
+			Labels: map[string]string{"team": "payments", "owner": "someone-else"}},
+		{Name: "sliced", Objective: 0.99, Method: slo.Timeslices, TimesliceLength: 5 * time.Minute, TimesliceTarget: 0.8,
+			Window: week, Indicator: spans, Labels: map[string]string{"owner": "checkout"}},
+		{Name: "excluded", Objective: 0.99, Method: slo.Occurrences, Window: week, Indicator: spans},
+	}
+	// An hour ten hours ago is maintenance for "excluded": in its 1d and
+	// 3d windows, not in the shorter ones.
+	maintenance := slo.Interval{From: now.Add(-10 * time.Hour).Truncate(time.Hour)}
+	maintenance.To = maintenance.From.Add(time.Hour)
+	overrides := slo.Overrides{Exclusions: []slo.Exclusion{{SLO: "excluded", Interval: maintenance}}}
+
+	// Four days of 10 events a minute (9 good) for acme, and 3 a minute
+	// for beta in the last hour only.
+	events := store.NewSLIEvents()
+	for m := now.Add(-4 * 24 * time.Hour).Truncate(time.Minute); m.Before(now); m = m.Add(time.Minute) {
+		for _, x := range slos {
+			events.Add("acme", x.Name, m.Unix(), 9, 10)
+			if !m.Before(now.Add(-time.Hour)) {
+				events.Add("beta", x.Name, m.Unix(), 3, 3)
+			}
+		}
+	}
+	if err := events.Insert(ctx, s, now); err != nil {
+		t.Fatal(err)
+	}
+	failing := &failingStore{Store: s}
+	ev := evaluator.New(failing, evaluator.Config{}, func() time.Time { return now })
+	ev.SetSLOs(slo.Set{SLOs: slos, Overrides: overrides}, nil)
+	if err := ev.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	snap := ev.Snapshot()
+	if len(snap.Results) != 2*len(slos) {
+		t.Fatalf("%d results, want %d: %+v", len(snap.Results), 2*len(slos), snap.Results)
+	}
+
+	// A window [now − W, now) holds W's minutes: now is 30 s into one.
+	perMinute := map[string]float64{"acme": 10, "beta": 3}
+	for _, r := range snap.Results {
+		var want evaluator.WindowEvents
+		for i, w := range slo.BurnWindows {
+			minutes := w.Length.Minutes()
+			if r.Tenant == "beta" {
+				minutes = min(minutes, 60)
+			}
+			want[i] = perMinute[r.Tenant] * minutes
+			if r.SLO == "excluded" && r.Tenant == "acme" && w.Length >= 24*time.Hour {
+				want[i] -= 10 * 60
+			}
+		}
+		if r.WindowEvents != want {
+			t.Errorf("%s/%s: window events %v, want %v", r.SLO, r.Tenant, r.WindowEvents, want)
+		}
+		wantTeam := map[string]string{"summed": "payments", "sliced": "checkout"}[r.SLO]
+		if r.Team != wantTeam {
+			t.Errorf("%s/%s: team %q, want %q", r.SLO, r.Tenant, r.Team, wantTeam)
+		}
+		spec := snap.SLOs[r.SLO]
+		if spec == nil || spec.Name != r.SLO || spec.Method.String() != r.BudgetingMethod {
+			t.Errorf("%s: the snapshot's spec is %+v", r.SLO, spec)
+		}
+	}
+	if len(snap.SLOs) != len(slos) {
+		t.Errorf("the snapshot holds %d specs, want %d", len(snap.SLOs), len(slos))
+	}
+
+	// The API's JSON: keyed by window, in order, numbers.
+	for _, r := range snap.Results {
+		if r.SLO != "summed" || r.Tenant != "beta" {
+			continue
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `"burn_rates":{"5m":0,"30m":0,"1h":0,"2h":0,"6h":0,"1d":0,"3d":0},` +
+			`"window_events":{"5m":15,"30m":90,"1h":180,"2h":180,"6h":180,"1d":180,"3d":180},`
+		if !strings.Contains(string(b), want) || !strings.Contains(string(b), `"service":"","team":"payments","tenant":"beta"`) {
+			t.Errorf("JSON %s\nlacks %s", b, want)
+		}
+		var back evaluator.Result
+		if err := json.Unmarshal(b, &back); err != nil || back.WindowEvents != r.WindowEvents || back.Team != r.Team {
+			t.Errorf("round trip: %+v, %v", back, err)
+		}
+	}
+
+	// A failed cycle keeps the last results and the specs they were
+	// computed with.
+	ev.SetSLOs(slo.Set{SLOs: slos[:1]}, nil)
+	failing.fail = true
+	if err := ev.Cycle(ctx); err == nil {
+		t.Fatal("a cycle on a failing store succeeded")
+	}
+	if got := ev.Snapshot(); len(got.SLOs) != len(slos) || len(got.Results) != len(snap.Results) {
+		t.Errorf("after a failed cycle: %d specs, %d results; want the last good cycle's %d and %d",
+			len(got.SLOs), len(got.Results), len(slos), len(snap.Results))
+	}
+}
+
+// failingStore refuses every statement once fail is set.
+type failingStore struct {
+	store.Store
+	fail bool
+}
+
+func (f *failingStore) Exec(ctx context.Context, sql string, params store.Params) error {
+	if f.fail {
+		return fmt.Errorf("store down")
+	}
+	return f.Store.Exec(ctx, sql, params)
+}
+
+func (f *failingStore) Query(ctx context.Context, sql string, params store.Params) (store.Rows, error) {
+	if f.fail {
+		return nil, fmt.Errorf("store down")
+	}
+	return f.Store.Query(ctx, sql, params)
 }

@@ -17,7 +17,10 @@ type Snapshot struct {
 	// Problems of the spec files: the SLOs they concern are not
 	// evaluated (or, after a reload that failed, the last good set is).
 	Problems slo.Problems
-	SLOs     int // SLOs evaluated
+	// SLOs are the specs the results were computed with, by name: every
+	// SLO evaluated, with or without results. Shared between snapshots:
+	// read them, never change them.
+	SLOs map[string]*slo.SLO
 	// Error is the last cycle's failure; the results are then the last
 	// good cycle's.
 	Error                string
@@ -38,19 +41,23 @@ type Steps struct {
 
 // Result is one SLO for one tenant at one evaluation; its JSON is the API's.
 type Result struct {
-	SLO             string    `json:"slo"`
-	Service         string    `json:"service"`
+	SLO     string `json:"slo"`
+	Service string `json:"service"`
+	// Team owns the SLO: its label team, else owner.
+	Team            string    `json:"team,omitempty"`
 	Tenant          string    `json:"tenant"`
 	Objective       float64   `json:"objective"`
 	SLI             slo.Value `json:"sli"`
 	BudgetRemaining slo.Value `json:"budget_remaining"`
 	BurnRates       BurnRates `json:"burn_rates"`
-	PeriodBurnRate  slo.Value `json:"period_burn_rate"`
-	Good            float64   `json:"good"`
-	Total           float64   `json:"total"`
-	Window          Window    `json:"window"`
-	BudgetingMethod string    `json:"budgeting_method"`
-	EvaluatedAt     time.Time `json:"evaluated_at"`
+	// WindowEvents are the events each burn rate was computed over.
+	WindowEvents    WindowEvents `json:"window_events"`
+	PeriodBurnRate  slo.Value    `json:"period_burn_rate"`
+	Good            float64      `json:"good"`
+	Total           float64      `json:"total"`
+	Window          Window       `json:"window"`
+	BudgetingMethod string       `json:"budgeting_method"`
+	EvaluatedAt     time.Time    `json:"evaluated_at"`
 }
 
 // Window is the SLO period a result covers.
@@ -95,11 +102,55 @@ func (b *BurnRates) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// WindowEvents are the events, good or bad, counted in each of
+// slo.BurnWindows, in that order; their JSON is an object keyed by window
+// name like BurnRates', of numbers (0 without events).
+type WindowEvents [len(slo.BurnWindows)]float64
+
+func (w WindowEvents) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, bw := range slo.BurnWindows {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		key, _ := json.Marshal(bw.Name)
+		buf.Write(key)
+		buf.WriteByte(':')
+		v, err := json.Marshal(w[i])
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(v)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+func (w *WindowEvents) UnmarshalJSON(data []byte) error {
+	var byName map[string]float64
+	if err := json.Unmarshal(data, &byName); err != nil {
+		return err
+	}
+	for i, bw := range slo.BurnWindows {
+		w[i] = byName[bw.Name]
+	}
+	return nil
+}
+
+// teamOf is who owns an SLO, by its labels.
+func teamOf(labels map[string]string) string {
+	if t := labels["team"]; t != "" {
+		return t
+	}
+	return labels["owner"]
+}
+
 func newResult(s *slo.SLO, tenant string, objective float64, st slo.Status, now time.Time) Result {
 	return Result{
-		SLO: s.Name, Service: s.Service, Tenant: tenant, Objective: objective,
-		SLI: st.SLI, BudgetRemaining: st.BudgetRemaining, BurnRates: st.BurnRates, PeriodBurnRate: st.PeriodBurnRate,
-		Good: st.Good, Total: st.Total,
+		SLO: s.Name, Service: s.Service, Team: teamOf(s.Labels), Tenant: tenant, Objective: objective,
+		SLI: st.SLI, BudgetRemaining: st.BudgetRemaining, BurnRates: st.BurnRates, WindowEvents: st.WindowEvents,
+		PeriodBurnRate: st.PeriodBurnRate, Good: st.Good, Total: st.Total,
 		Window:          Window{Period: periodName(s.Window), From: st.From, To: st.To},
 		BudgetingMethod: s.Method.String(),
 		EvaluatedAt:     now,

@@ -39,6 +39,7 @@ func result(name, tenant string, good, sli, budget, periodBurn float64) evaluato
 	}
 	for i := range r.BurnRates {
 		r.BurnRates[i] = known(float64(i) + 0.5)
+		r.WindowEvents[i] = float64(100 * (i + 1))
 	}
 	return r
 }
@@ -60,7 +61,7 @@ func source() *fakeSource {
 				{File: "slos/payments.yaml", Line: 9, SLO: "payments", Field: "spec.objectives.0.target", Msg: "1.5 is not a ratio in (0, 1)"},
 				{File: "slos/notes.yaml", Msg: "no SLO in the file"},
 			},
-			SLOs: 3, Cycles: 7,
+			Cycles: 7,
 		},
 		names: []string{"checkout-availability", "checkout/fast", "search-latency"},
 	}
@@ -112,6 +113,7 @@ func TestListIsTheWholeSnapshot(t *testing.T) {
 		return `{"slo":"` + name + `","service":"checkout","tenant":"` + tenant + `","objective":0.999,` +
 			`"sli":` + sli + `,"budget_remaining":` + budget + `,` +
 			`"burn_rates":{"5m":` + burn5m + `,"30m":1.5,"1h":2.5,"2h":3.5,"6h":4.5,"1d":5.5,"3d":6.5},` +
+			`"window_events":{"5m":100,"30m":200,"1h":300,"2h":400,"6h":500,"1d":600,"3d":700},` +
 			`"period_burn_rate":` + period + `,"good":` + good + `,"total":1000,` +
 			`"window":{"period":"30d","from":"2026-01-30T12:00:00Z","to":"2026-03-01T12:00:00Z"},` +
 			`"budgeting_method":"Occurrences","evaluated_at":"2026-03-01T12:00:00Z"}`
@@ -303,7 +305,7 @@ func TestResponseRoundTrips(t *testing.T) {
 	}
 	for i, got := range r.Data {
 		want := src.snap.Results[i]
-		if got.BurnRates != want.BurnRates || got.SLI != want.SLI || got.Window.Period != want.Window.Period || !got.EvaluatedAt.Equal(want.EvaluatedAt) {
+		if got.BurnRates != want.BurnRates || got.WindowEvents != want.WindowEvents || got.SLI != want.SLI || got.Window.Period != want.Window.Period || !got.EvaluatedAt.Equal(want.EvaluatedAt) {
 			t.Errorf("entry %d: got %+v, want %+v", i, got, want)
 		}
 	}

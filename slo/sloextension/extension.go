@@ -49,7 +49,52 @@ type sloExtension struct {
 
 	specs        slo.SpecDir // read by the reload loop only
 	registration metric.Registration
+
+	mux       *http.ServeMux // the API: sloapi's routes, and those other components add
+	observers struct {
+		sync.Mutex
+		list []func(context.Context, *evaluator.Snapshot)
+	}
 }
+
+// Engine is what other components (alerting) get from the slo extension:
+// the results of every evaluation, as they come, and a place on its API.
+type Engine interface {
+	// Snapshot is the latest evaluation.
+	Snapshot() *evaluator.Snapshot
+	// OnEvaluation calls f after every evaluation cycle, on the loop's
+	// goroutine, with the cycle's snapshot: its Error says whether the
+	// cycle failed.
+	OnEvaluation(f func(context.Context, *evaluator.Snapshot))
+	// HandleAPI serves pattern (http.ServeMux's syntax) on the API.
+	HandleAPI(pattern string, h http.Handler)
+}
+
+// FromHost finds the slo extension id among the host's extensions.
+func FromHost(host component.Host, id component.ID) (Engine, error) {
+	ext, ok := host.GetExtensions()[id]
+	if !ok {
+		return nil, fmt.Errorf("slo extension %q is not configured (add it under extensions and service.extensions)", id)
+	}
+	engine, ok := ext.(Engine)
+	if !ok {
+		return nil, fmt.Errorf("extension %q is not an slo extension", id)
+	}
+	if engine.(*sloExtension).eval == nil {
+		return nil, fmt.Errorf("slo extension %q is not started", id)
+	}
+	return engine, nil
+}
+
+func (x *sloExtension) Snapshot() *evaluator.Snapshot { return x.eval.Snapshot() }
+
+func (x *sloExtension) OnEvaluation(f func(context.Context, *evaluator.Snapshot)) {
+	x.observers.Lock()
+	defer x.observers.Unlock()
+	x.observers.list = append(x.observers.list, f)
+}
+
+func (x *sloExtension) HandleAPI(pattern string, h http.Handler) { x.mux.Handle(pattern, h) }
 
 func newExtension(cfg *Config, set component.TelemetrySettings) (*sloExtension, error) {
 	return &sloExtension{cfg: cfg, logger: set.Logger, meter: set.MeterProvider.Meter(scopeName), specs: slo.SpecDir{Path: cfg.SLODir}}, nil
@@ -75,6 +120,8 @@ func (x *sloExtension) Start(_ context.Context, host component.Host) error {
 	}
 	x.eval = evaluator.New(st, evaluator.Config{MaxSampleGap: x.cfg.MaxSampleGap, ArrivalMargin: x.cfg.ArrivalMargin}, time.Now)
 	x.ctx, x.stop = context.WithCancel(context.Background())
+	x.mux = http.NewServeMux()
+	x.mux.Handle("/", sloapi.New(x.eval))
 	if err := x.registerTelemetry(); err != nil {
 		return fmt.Errorf("slo: telemetry: %w", err)
 	}
@@ -84,7 +131,7 @@ func (x *sloExtension) Start(_ context.Context, host component.Host) error {
 			return fmt.Errorf("slo: API endpoint %s: %w", x.cfg.Endpoint, err)
 		}
 		x.listener = ln
-		x.server = &http.Server{Handler: sloapi.New(x.eval), ReadHeaderTimeout: 10 * time.Second}
+		x.server = &http.Server{Handler: x.mux, ReadHeaderTimeout: 10 * time.Second}
 		x.served.Add(1)
 		go func() {
 			defer x.served.Done()
@@ -153,6 +200,13 @@ func (x *sloExtension) evaluate() {
 	if err := x.eval.Cycle(ctx); err != nil && x.ctx.Err() == nil {
 		x.logger.Warn("SLO evaluation failed; the API keeps the last results", zap.Error(err))
 	}
+	x.observers.Lock()
+	observers := x.observers.list
+	x.observers.Unlock()
+	snap := x.eval.Snapshot()
+	for _, f := range observers {
+		f(x.ctx, snap)
+	}
 }
 
 // registerTelemetry reports the loop's health from its snapshots.
@@ -180,7 +234,7 @@ func (x *sloExtension) registerTelemetry() error {
 	reg, err := x.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		snap := x.eval.Snapshot()
 		o.ObserveInt64(problemGauge, int64(len(snap.Problems)))
-		o.ObserveInt64(slosGauge, int64(snap.SLOs))
+		o.ObserveInt64(slosGauge, int64(len(snap.SLOs)))
 		o.ObserveInt64(cycles, int64(snap.Cycles))
 		o.ObserveInt64(failed, int64(snap.FailedCycles))
 		o.ObserveFloat64(duration, snap.CycleDuration.Seconds())
