@@ -2,7 +2,9 @@ package alerting
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/slopipe/slopipe/slo/evaluator"
@@ -29,8 +31,9 @@ func (g GatePolicy) Validate() error {
 	if g.MinBudgetRemaining > 1 || math.IsNaN(g.MinBudgetRemaining) {
 		return fmt.Errorf("min_budget_remaining: %v must be at most 1 (a fraction of the budget)", g.MinBudgetRemaining)
 	}
-	for s, v := range g.Services {
-		if v > 1 || math.IsNaN(v) {
+	// Sorted, so the same file always names the same field.
+	for _, s := range slices.Sorted(maps.Keys(g.Services)) {
+		if v := g.Services[s]; v > 1 || math.IsNaN(v) {
 			return fmt.Errorf("services.%s: %v must be at most 1 (a fraction of the budget)", s, v)
 		}
 	}

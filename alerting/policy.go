@@ -216,6 +216,9 @@ func (p *Policy) burnAlert(r *evaluator.Result, s *slo.SLO, severity string, now
 	}
 	addLabels(a.Labels, s.Alerting.Labels, own.Labels)
 	addAnnotations(a.Annotations, s.Alerting.Annotations, own.Annotations)
+	if v := runbook(own.Annotations); v != "" {
+		a.Annotations["runbook_url"] = model.LabelValue(v)
+	}
 	first := fired[0]
 	long := windowIndex(first[:strings.IndexByte(first, '/')])
 	a.Annotations["burn_window"] = model.LabelValue(strings.Join(fired, ","))
@@ -253,11 +256,8 @@ func (p *Policy) newAlert(r *evaluator.Result, s *slo.SLO, name, severity string
 		a.Annotations["description"] = model.LabelValue(s.Description)
 	}
 	if s != nil {
-		for _, key := range []string{"runbook_url", "runbook"} {
-			if v := s.Alerting.Annotations[key]; v != "" {
-				a.Annotations["runbook_url"] = model.LabelValue(v)
-				break
-			}
+		if v := runbook(s.Alerting.Annotations); v != "" {
+			a.Annotations["runbook_url"] = model.LabelValue(v)
 		}
 	}
 	if p.cfg.DashboardURL != "" {
@@ -270,17 +270,33 @@ func (p *Policy) newAlert(r *evaluator.Result, s *slo.SLO, name, severity string
 	return a
 }
 
+// runbook is the runbook link among a spec's annotations, under Sloth's
+// runbook_url or runbook.
+func runbook(annotations map[string]string) string {
+	for _, key := range []string{"runbook_url", "runbook"} {
+		if v := annotations[key]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
 // addLabels adds the spec's own labels, never over the ones slopipe sets:
-// routes and inhibition rely on those.
+// routes and inhibition rely on those. Among the spec's, a later map wins,
+// as Sloth merges them: page_alert.labels over alerting.labels, so a page
+// can route elsewhere than the SLO's tickets.
 func addLabels(dst model.LabelSet, maps ...map[string]string) {
+	merged := map[model.LabelName]model.LabelValue{}
 	for _, m := range maps {
 		for k, v := range m {
-			name := model.LabelName(k)
-			if _, reserved := dst[name]; reserved || name == LabelService || name == LabelTeam {
-				continue
-			}
-			dst[name] = model.LabelValue(v)
+			merged[model.LabelName(k)] = model.LabelValue(v)
 		}
+	}
+	for name, v := range merged {
+		if _, reserved := dst[name]; reserved || name == LabelService || name == LabelTeam {
+			continue
+		}
+		dst[name] = v
 	}
 }
 
