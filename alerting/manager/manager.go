@@ -197,7 +197,7 @@ func (m *Manager) pipelineConfig(cfg *amconfig.Config) (pipeline.Config, error) 
 // handed to the pipeline and forwarded. A snapshot of a failed cycle
 // changes nothing: no alert resolves because the store was slow.
 func (m *Manager) Evaluated(ctx context.Context, snap *evaluator.Snapshot) error {
-	if snap == nil || snap.Error != "" {
+	if snap == nil || snap.Error != "" || snap.EvaluatedAt.IsZero() {
 		return nil
 	}
 	now := m.opts.Clock.Now()

@@ -78,6 +78,26 @@ func (s *Silence) State(now time.Time) string {
 
 // Validate names what is wrong with a silence as a user wrote it.
 func (s *Silence) Validate() error {
+	if err := s.compileMatchers(); err != nil {
+		return err
+	}
+	switch {
+	case s.StartsAt.IsZero():
+		return errors.New("startsAt: missing")
+	case s.EndsAt.IsZero():
+		return errors.New("endsAt: missing")
+	case !s.EndsAt.After(s.StartsAt):
+		return errors.New("endsAt: must be after startsAt")
+	case s.CreatedBy == "":
+		return errors.New("createdBy: missing")
+	case s.Comment == "":
+		return errors.New("comment: missing")
+	}
+	return nil
+}
+
+// compileMatchers checks and compiles the matchers.
+func (s *Silence) compileMatchers() error {
 	if len(s.Matchers) == 0 {
 		return errors.New("matchers: at least one is needed")
 	}
@@ -100,18 +120,6 @@ func (s *Silence) Validate() error {
 	// everything.
 	if allEmpty {
 		return errors.New("matchers: they all match the empty string, so the silence would mute every alert")
-	}
-	switch {
-	case s.StartsAt.IsZero():
-		return errors.New("startsAt: missing")
-	case s.EndsAt.IsZero():
-		return errors.New("endsAt: missing")
-	case !s.EndsAt.After(s.StartsAt):
-		return errors.New("endsAt: must be after startsAt")
-	case s.CreatedBy == "":
-		return errors.New("createdBy: missing")
-	case s.Comment == "":
-		return errors.New("comment: missing")
 	}
 	return nil
 }
@@ -148,7 +156,9 @@ func (ss *Silences) Load(ctx context.Context, now time.Time) error {
 		if err := json.Unmarshal([]byte(r.Matchers), &s.Matchers); err != nil {
 			return fmt.Errorf("silence %s: matchers: %w", r.ID, err)
 		}
-		if err := s.Validate(); err != nil {
+		// Only the matchers: the times were checked when the silence was
+		// added, and expiring a pending one leaves startsAt = endsAt.
+		if err := s.compileMatchers(); err != nil {
 			return fmt.Errorf("silence %s: %w", r.ID, err)
 		}
 		byID[s.ID] = s
