@@ -18,9 +18,13 @@ TELEMETRYGEN_VERSION := v0.161.0
 TELEMETRYGEN         := $(TOOLS_DIR)/telemetrygen-$(TELEMETRYGEN_VERSION)
 PROMETHEUS           := $(TOOLS_DIR)/prometheus-debian
 PROMTOOL             := $(TOOLS_DIR)/promtool-debian
+ALERTMANAGER         := $(TOOLS_DIR)/alertmanager-debian
+AMTOOL               := $(TOOLS_DIR)/amtool-debian
 export SLOPIPE_TELEMETRYGEN ?= $(TELEMETRYGEN)
 export SLOPIPE_PROMETHEUS   ?= $(PROMETHEUS)
 export SLOPIPE_PROMTOOL     ?= $(PROMTOOL)
+export SLOPIPE_ALERTMANAGER ?= $(ALERTMANAGER)
+export SLOPIPE_AMTOOL       ?= $(AMTOOL)
 
 .PHONY: all build run test bench lint engine peers clean
 
@@ -34,7 +38,7 @@ build: engine
 run: build
 	./$(BIN)
 
-## test: every package, against the real engine, telemetrygen and Prometheus
+## test: every package, against the real engine, telemetrygen, Prometheus and Alertmanager
 test: engine peers
 	$(GO) test -count=1 ./...
 
@@ -74,8 +78,8 @@ $(LIBCHDB):
 	mv "$$tmp/package/libchdb.so" "$(LIBCHDB).part"; mv "$(LIBCHDB).part" "$(LIBCHDB)"; \
 	echo "engine ready: $(LIBCHDB)"
 
-## peers: telemetrygen (Go proxy) and Prometheus with promtool (Debian's package, unpacked, not installed as a service)
-peers: $(TELEMETRYGEN) $(PROMETHEUS) $(PROMTOOL)
+## peers: telemetrygen (Go proxy), Prometheus with promtool and Alertmanager with amtool (Debian's packages, unpacked, not installed as services)
+peers: $(TELEMETRYGEN) $(PROMETHEUS) $(PROMTOOL) $(ALERTMANAGER) $(AMTOOL)
 
 $(TELEMETRYGEN):
 	@mkdir -p $(TOOLS_DIR)
@@ -84,24 +88,25 @@ $(TELEMETRYGEN):
 	GOBIN="$$tmp" $(GO) install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$(TELEMETRYGEN_VERSION); \
 	mv "$$tmp/telemetrygen" "$@"
 
-# prometheus and promtool come from the same package; either missing
-# fetches it and unpacks both.
-define fetch_prometheus
+# fetch_debian unpacks Debian package $(1) and moves its /usr/bin/$(2) to
+# $(3) and /usr/bin/$(4) to $(5): the two binaries of one package come
+# together, either missing fetches both.
+define fetch_debian
 	@mkdir -p $(TOOLS_DIR)
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; cd "$$tmp"; \
-	echo "fetching Debian's prometheus package into $(TOOLS_DIR)"; \
-	if ! apt-get download prometheus >/dev/null 2>&1; then \
+	echo "fetching Debian's $(1) package into $(TOOLS_DIR)"; \
+	if ! apt-get download $(1) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi; \
-	  apt-get download prometheus >/dev/null; \
+	  apt-get download $(1) >/dev/null; \
 	fi; \
-	dpkg -x prometheus_*.deb pkg; mv pkg/usr/bin/promtool "$(PROMTOOL)"; mv pkg/usr/bin/prometheus "$(PROMETHEUS)"
+	dpkg -x $(1)_*.deb pkg; mv pkg/usr/bin/$(2) "$(3)"; mv pkg/usr/bin/$(4) "$(5)"
 endef
 
-$(PROMETHEUS):
-	$(fetch_prometheus)
+$(PROMETHEUS) $(PROMTOOL) &:
+	$(call fetch_debian,prometheus,prometheus,$(PROMETHEUS),promtool,$(PROMTOOL))
 
-$(PROMTOOL):
-	$(fetch_prometheus)
+$(ALERTMANAGER) $(AMTOOL) &:
+	$(call fetch_debian,prometheus-alertmanager,prometheus-alertmanager,$(ALERTMANAGER),amtool,$(AMTOOL))
 
 clean:
 	rm -rf bin bench.out

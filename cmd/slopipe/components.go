@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
+	"github.com/slopipe/slopipe/alerting/alertingextension"
 	"github.com/slopipe/slopipe/exporters/clickhouseexporter"
 	"github.com/slopipe/slopipe/processors/sliprocessor"
 	"github.com/slopipe/slopipe/processors/tenantprocessor"
@@ -55,6 +56,7 @@ func components() (otelcol.Factories, error) {
 		filestorage.NewFactory(),
 		healthcheckextension.NewFactory(),
 		sloextension.NewFactory(),
+		alertingextension.NewFactory(),
 	); err != nil {
 		return f, err
 	}

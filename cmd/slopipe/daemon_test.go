@@ -19,11 +19,7 @@ func TestMain(m *testing.M) {
 	// The acceptance tests run this binary again as the daemon itself, with
 	// the arguments and environment a user would give bin/slopipe.
 	if os.Getenv("SLOPIPE_TEST_AS_DAEMON") == "1" {
-		if err := run(os.Args[1:]); err != nil {
-			fmt.Fprintln(os.Stderr, "slopipe:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+		os.Exit(runMain(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

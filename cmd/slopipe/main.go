@@ -8,6 +8,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -23,12 +24,31 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "slopipe:", err)
-		os.Exit(1)
+func main() { os.Exit(runMain(os.Args[1:])) }
+
+// runMain runs args and returns the process's exit code, the error printed.
+func runMain(args []string) int {
+	err := run(args)
+	if err == nil {
+		return 0
 	}
+	fmt.Fprintln(os.Stderr, "slopipe:", err)
+	var ec *exitCodeError
+	if errors.As(err, &ec) {
+		return ec.code
+	}
+	return 1
 }
+
+// exitCodeError makes the process exit with code instead of 1: a command
+// whose exit code means something (gate check) says what.
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodeError) Error() string { return e.err.Error() }
+func (e *exitCodeError) Unwrap() error { return e.err }
 
 // run runs the command line args; a configuration error comes back with
 // the file and line of the setting it names.
@@ -64,7 +84,7 @@ func newCommand() *cobra.Command {
 	})
 	// run prints the error once, located.
 	cmd.SilenceErrors = true
-	cmd.AddCommand(sloCommand())
+	cmd.AddCommand(sloCommand(), silenceCommand(), gateCommand())
 	cmd.AddCommand(&cobra.Command{
 		Use:   "print-default-config",
 		Short: "Print the built-in configuration slopipe runs without --config",

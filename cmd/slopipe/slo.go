@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -125,46 +124,12 @@ Spec problems and warnings (a failed or missing evaluation) go to stderr.
 
 // getSLOStatus is the body of the API's 200 answer to GET /api/v1/slos.
 func getSLOStatus(ctx context.Context, addr, tenant string) ([]byte, error) {
-	base := addr
-	if !strings.Contains(base, "://") {
-		base = "http://" + base
-	}
-	u, err := url.Parse(strings.TrimSuffix(base, "/") + "/api/v1/slos")
-	if err != nil {
-		return nil, fmt.Errorf("--api %q: %w", addr, err)
-	}
+	q := url.Values{}
 	if tenant != "" {
-		u.RawQuery = url.Values{"tenant": {tenant}}.Encode()
+		q.Set("tenant", tenant)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("--api %q: %w", addr, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		// The url.Error repeats the URL; the address is said once.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("cannot reach the slopipe API at %s: %w; is the daemon running? set --api or %s", addr, err, apiAddrEnv)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, fmt.Errorf("reading the slopipe API's answer from %s: %w", addr, err)
-	}
-	if res.StatusCode != http.StatusOK {
-		var e sloapi.ErrorResponse
-		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			return nil, fmt.Errorf("the slopipe API at %s answered %s: %s", addr, res.Status, e.Error)
-		}
-		return nil, fmt.Errorf("%s answered GET %s with %s and no slopipe API error; is it the slopipe API?", addr, u.RequestURI(), res.Status)
-	}
-	return body, nil
+	_, body, err := callAPI(ctx, addr, http.MethodGet, "/api/v1/slos", q, nil, http.StatusOK)
+	return body, err
 }
 
 // printSLOStatus writes the results as a table to stdout, and the spec

@@ -107,6 +107,7 @@ type sliCounts struct{ good, total float64 }
 // code="200" and code="500" series, sampled at the same moments.
 type requestCounters struct {
 	tenant      string
+	service     string // service.name, the job label; "" is checkout
 	ok, failed  *counter
 	byMinute    map[time.Time]sliCounts // what the SLO counts, per minute
 	totalEvents float64
@@ -155,7 +156,11 @@ func (r *requestCounters) request(t *testing.T, from, to int) []byte {
 	t.Helper()
 	md := pmetric.NewMetrics()
 	rm := md.ResourceMetrics().AppendEmpty()
-	rm.Resource().Attributes().PutStr("service.name", "checkout")
+	service := r.service
+	if service == "" {
+		service = "checkout"
+	}
+	rm.Resource().Attributes().PutStr("service.name", service)
 	m := rm.ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
 	m.SetName("http_requests_total")
 	sum := m.SetEmptySum()
