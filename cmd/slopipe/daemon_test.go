@@ -24,14 +24,32 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// handedOut are the ports freeAddr gave this process: the kernel may offer
+// a port again once its probe listener closed, and two servers of one test
+// would then collide.
+var handedOut = struct {
+	sync.Mutex
+	ports map[string]bool
+}{ports: map[string]bool{}}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if !handedOut.ports[addr] {
+			handedOut.ports[addr] = true
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free loopback port not handed out before")
+	return ""
 }
 
 // endpoints are one daemon's listening addresses, all on free loopback ports.
