@@ -3,7 +3,6 @@ package alertapi_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,40 +22,12 @@ import (
 	"github.com/slopipe/slopipe/slo"
 	"github.com/slopipe/slopipe/slo/evaluator"
 	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/storetest"
 )
 
-// One engine per process; each test gets a database of its own.
-var dataDir string
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m, "alertapi")) }
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "slopipe-alertapi-test")
-	if err != nil {
-		panic(err)
-	}
-	dataDir = dir
-	first, err := store.OpenEmbedded("", dir, "alertapi_test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "alertapi tests need the embedded engine:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	first.Close()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	db := strings.ToLower(strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
-	s, err := store.OpenEmbedded("", dataDir, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Migrate(context.Background(), s, store.SchemaOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func openStore(t *testing.T) store.Store { return storetest.Open(t) }
 
 type fakeClock struct {
 	mu  sync.Mutex

@@ -23,40 +23,12 @@ import (
 	"github.com/slopipe/slopipe/slo"
 	"github.com/slopipe/slopipe/slo/evaluator"
 	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/storetest"
 )
 
-// One engine per process; each test gets a database of its own.
-var dataDir string
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m, "alerting")) }
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "slopipe-alerting-test")
-	if err != nil {
-		panic(err)
-	}
-	dataDir = dir
-	first, err := store.OpenEmbedded("", dir, "alerting_test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "alerting scenario tests need the embedded engine:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	first.Close()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	db := strings.ToLower(strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
-	s, err := store.OpenEmbedded("", dataDir, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Migrate(context.Background(), s, store.SchemaOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func openStore(t *testing.T) store.Store { return storetest.Open(t) }
 
 // fakeClock is the scenario's time: sleeping (a retry's backoff) moves it.
 type fakeClock struct {

@@ -9,6 +9,7 @@ import (
 	"github.com/slopipe/slopipe/slo"
 	"github.com/slopipe/slopipe/slo/evaluator"
 	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/storetest"
 )
 
 // BenchmarkEvaluationCycle is one steady-state cycle for 100 SLOs × 100
@@ -18,14 +19,8 @@ import (
 // computes every hour, is outside the timing.
 func BenchmarkEvaluationCycle(b *testing.B) {
 	const slos, tenants = 100, 100
-	s, err := store.OpenEmbedded("", dataDir, "bench_cycle")
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := storetest.Open(b)
 	ctx := context.Background()
-	if _, err := store.Migrate(ctx, s, store.SchemaOptions{}); err != nil {
-		b.Fatal(err)
-	}
 	now := time.Date(2026, 11, 23, 14, 37, 30, 0, time.UTC)
 	var defs []slo.SLO
 	for i := range slos {

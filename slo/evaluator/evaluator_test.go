@@ -16,40 +16,12 @@ import (
 	"github.com/slopipe/slopipe/slo"
 	"github.com/slopipe/slopipe/slo/evaluator"
 	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/storetest"
 )
 
-// One engine per process; each test gets a database of its own.
-var dataDir string
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m, "evaluator")) }
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "slopipe-evaluator-test")
-	if err != nil {
-		panic(err)
-	}
-	dataDir = dir
-	first, err := store.OpenEmbedded("", dir, "evaluator_test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "evaluator tests need the embedded engine:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	first.Close()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	db := strings.ToLower(strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
-	s, err := store.OpenEmbedded("", dataDir, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Migrate(context.Background(), s, store.SchemaOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func openStore(t *testing.T) store.Store { return storetest.Open(t) }
 
 // counterSeries is a cumulative counter as an OTLP SDK exports it: one
 // point a minute (10 s past it), with the increments that made it kept

@@ -72,6 +72,12 @@ type Window struct {
 type BurnRates [len(slo.BurnWindows)]slo.Value
 
 func (b BurnRates) MarshalJSON() ([]byte, error) {
+	return marshalByWindow(func(i int) ([]byte, error) { return b[i].MarshalJSON() })
+}
+
+// marshalByWindow writes {"5m": value(0), …, "3d": value(6)}: the
+// windows in their order, which a map would not keep.
+func marshalByWindow(value func(i int) ([]byte, error)) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteByte('{')
 	for i, w := range slo.BurnWindows {
@@ -81,7 +87,7 @@ func (b BurnRates) MarshalJSON() ([]byte, error) {
 		key, _ := json.Marshal(w.Name)
 		buf.Write(key)
 		buf.WriteByte(':')
-		v, err := b[i].MarshalJSON()
+		v, err := value(i)
 		if err != nil {
 			return nil, err
 		}
@@ -108,23 +114,7 @@ func (b *BurnRates) UnmarshalJSON(data []byte) error {
 type WindowEvents [len(slo.BurnWindows)]float64
 
 func (w WindowEvents) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for i, bw := range slo.BurnWindows {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		key, _ := json.Marshal(bw.Name)
-		buf.Write(key)
-		buf.WriteByte(':')
-		v, err := json.Marshal(w[i])
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(v)
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return marshalByWindow(func(i int) ([]byte, error) { return json.Marshal(w[i]) })
 }
 
 func (w *WindowEvents) UnmarshalJSON(data []byte) error {
