@@ -137,6 +137,13 @@ func (x *alertingExtension) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// failures are the loads of the configuration file that failed.
+func (x *alertingExtension) failures() int64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.reloadFailures
+}
+
 // evaluated runs after every evaluation cycle.
 func (x *alertingExtension) evaluated(ctx context.Context, snap *evaluator.Snapshot) {
 	if err := x.manager.ReloadSilences(ctx); err != nil {

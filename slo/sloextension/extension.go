@@ -80,13 +80,19 @@ func FromHost(host component.Host, id component.ID) (Engine, error) {
 	if !ok {
 		return nil, fmt.Errorf("extension %q is not an slo extension", id)
 	}
-	if engine.(*sloExtension).eval == nil {
+	if engine.Snapshot() == nil {
 		return nil, fmt.Errorf("slo extension %q is not started", id)
 	}
 	return engine, nil
 }
 
-func (x *sloExtension) Snapshot() *evaluator.Snapshot { return x.eval.Snapshot() }
+// Snapshot is nil until the extension started.
+func (x *sloExtension) Snapshot() *evaluator.Snapshot {
+	if x.eval == nil {
+		return nil
+	}
+	return x.eval.Snapshot()
+}
 
 func (x *sloExtension) OnEvaluation(f func(context.Context, *evaluator.Snapshot)) {
 	x.observers.Lock()

@@ -1,0 +1,180 @@
+package alertingextension
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+
+	"github.com/slopipe/slopipe/slo"
+	"github.com/slopipe/slopipe/slo/evaluator"
+	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m, "alertingextension")) }
+
+// fakeEngine stands in for the slo extension: the test hands it
+// evaluations.
+type fakeEngine struct {
+	mu        sync.Mutex
+	observers []func(context.Context, *evaluator.Snapshot)
+	mux       *http.ServeMux
+}
+
+func (*fakeEngine) Start(context.Context, component.Host) error { return nil }
+func (*fakeEngine) Shutdown(context.Context) error              { return nil }
+func (*fakeEngine) Snapshot() *evaluator.Snapshot               { return &evaluator.Snapshot{} }
+func (f *fakeEngine) HandleAPI(p string, h http.Handler)        { f.mux.Handle(p, h) }
+
+func (f *fakeEngine) OnEvaluation(fn func(context.Context, *evaluator.Snapshot)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.observers = append(f.observers, fn)
+}
+
+func (f *fakeEngine) evaluate(snap *evaluator.Snapshot) {
+	f.mu.Lock()
+	observers := f.observers
+	f.mu.Unlock()
+	for _, fn := range observers {
+		fn(context.Background(), snap)
+	}
+}
+
+type storeComponent struct{ st store.Store }
+
+func (storeComponent) Start(context.Context, component.Host) error { return nil }
+func (storeComponent) Shutdown(context.Context) error              { return nil }
+func (s storeComponent) Store() store.Store                        { return s.st }
+
+type host map[component.ID]component.Component
+
+func (h host) GetExtensions() map[component.ID]component.Component { return h }
+
+// burning is an evaluation where checkout's page fires for tenant, at at.
+func burning(tenant string, at time.Time) *evaluator.Snapshot {
+	spec := &slo.SLO{Name: "checkout", Service: "checkout", Objective: 0.999, Window: slo.RollingWindow(30 * 24 * time.Hour)}
+	r := evaluator.Result{SLO: "checkout", Service: "checkout", Tenant: tenant, Objective: 0.999, Total: 1000, EvaluatedAt: at,
+		BudgetRemaining: slo.Value{V: 0.5, Known: true}}
+	for i := range r.BurnRates {
+		r.BurnRates[i] = slo.Value{V: 50, Known: true}
+		r.WindowEvents[i] = 1000
+	}
+	return &evaluator.Snapshot{EvaluatedAt: at, Results: []evaluator.Result{r}, SLOs: map[string]*slo.SLO{"checkout": spec}, Cycles: 1}
+}
+
+const webhookConfig = `route:
+  receiver: hook
+  group_by: [tenant]
+  group_wait: 0s
+receivers:
+  - name: hook
+    webhook_configs:
+      - url: {{URL}}
+`
+
+// A change to the configuration file that does not load is logged and
+// counted, and the last good configuration keeps delivering; the fixed
+// file is taken up.
+func TestReloadKeepsTheLastGoodConfiguration(t *testing.T) {
+	var mu sync.Mutex
+	var got []string // tenants notified, by which hook
+	hook := func(name string) *httptest.Server {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			defer mu.Unlock()
+			for _, tenant := range []string{"acme", "beta", "gamma"} {
+				if strings.Contains(string(body), `"tenant":"`+tenant+`"`) {
+					got = append(got, name+":"+tenant)
+				}
+			}
+		}))
+		t.Cleanup(s.Close)
+		return s
+	}
+	first, second := hook("first"), hook("second")
+	file := filepath.Join(t.TempDir(), "alerting.yml")
+	write := func(text string) {
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(strings.ReplaceAll(webhookConfig, "{{URL}}", first.URL))
+
+	cfg := createDefaultConfig().(*Config)
+	cfg.ConfigFile, cfg.ReloadPeriod, cfg.FlushInterval = file, 100*time.Millisecond, 20*time.Millisecond
+	engine := &fakeEngine{mux: http.NewServeMux()}
+	h := host{cfg.Store: storeComponent{storetest.Open(t)}, cfg.SLO: engine}
+	x := newExtension(cfg, componenttest.NewNopTelemetrySettings())
+	if err := x.Start(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	defer x.Shutdown(context.Background())
+
+	waitFor := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			mu.Lock()
+			done := strings.Contains(strings.Join(got, ","), want)
+			mu.Unlock()
+			if done {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s; notified: %v", want, got)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	engine.evaluate(burning("acme", time.Now()))
+	waitFor("first:acme")
+
+	write("route:\n  receiver: hook\n  group_wait: soon\nreceivers:\n  - name: hook\n")
+	deadline := time.Now().Add(10 * time.Second)
+	for x.failures() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the broken file was not read")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	snap := burning("beta", time.Now())
+	snap.Results = append(snap.Results, burning("acme", time.Now()).Results...)
+	engine.evaluate(snap)
+	waitFor("first:beta")
+
+	write(strings.ReplaceAll(webhookConfig, "{{URL}}", second.URL))
+	time.Sleep(500 * time.Millisecond) // a reload period or more
+	snap = burning("gamma", time.Now())
+	engine.evaluate(snap)
+	waitFor("second:gamma")
+	if x.failures() != 1 {
+		t.Errorf("%d reload failures counted, want 1", x.failures())
+	}
+}
+
+// A broken file at start stops the extension, naming file, line and field.
+func TestStartRefusesABrokenConfiguration(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "alerting.yml")
+	if err := os.WriteFile(file, []byte("route:\n  receiver: nobody\nreceivers:\n  - name: hook\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := createDefaultConfig().(*Config)
+	cfg.ConfigFile = file
+	h := host{cfg.Store: storeComponent{storetest.Open(t)}, cfg.SLO: &fakeEngine{mux: http.NewServeMux()}}
+	err := newExtension(cfg, componenttest.NewNopTelemetrySettings()).Start(context.Background(), h)
+	if err == nil || !strings.Contains(err.Error(), file+`:2: route.receiver: "nobody" is not a receiver`) {
+		t.Fatalf("Start: %v", err)
+	}
+}
