@@ -9,7 +9,6 @@
 package alertingextension
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -154,15 +153,16 @@ func (x *alertingExtension) evaluated(ctx context.Context, snap *evaluator.Snaps
 	}
 }
 
-// loadConfig reads the configuration file when it changed. At start an
-// error is returned; on reload it is logged and counted, and the last good
-// configuration keeps running.
+// loadConfig reads the configuration file when it, or a file it names
+// (a routing_key_file rotated), changed. At start an error is returned;
+// on reload it is logged and counted, and the last good configuration
+// keeps running.
 func (x *alertingExtension) loadConfig(first bool) error {
 	data, err := os.ReadFile(x.cfg.ConfigFile)
 	if err == nil {
-		sum := sha256.Sum256(data)
+		sum := inputsHash(data, x.cfg.ConfigFile)
 		x.mu.Lock()
-		same := !first && bytes.Equal(sum[:], x.configHash[:])
+		same := !first && sum == x.configHash
 		x.mu.Unlock()
 		if same {
 			return nil
@@ -172,7 +172,9 @@ func (x *alertingExtension) loadConfig(first bool) error {
 			err = x.manager.SetConfig(cfg)
 		}
 		x.mu.Lock()
-		x.configHash = sum // a refused file is not retried until it changes
+		// Not read again until something changes: a broken file is
+		// reported once, not every reload period.
+		x.configHash = sum
 		x.mu.Unlock()
 	}
 	x.mu.Lock()
@@ -189,6 +191,24 @@ func (x *alertingExtension) loadConfig(first bool) error {
 	}
 	x.logger.Info("alerting configuration loaded", zap.String("config_file", x.cfg.ConfigFile))
 	return nil
+}
+
+// inputsHash fingerprints the configuration and the files it names (or
+// why they cannot be read): a change to any of them is a reload.
+func inputsHash(data []byte, file string) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write(data)
+	for _, f := range amconfig.ReferencedFiles(data, file) {
+		content, err := os.ReadFile(f)
+		if err != nil {
+			content = []byte(err.Error())
+		}
+		sum := sha256.Sum256(content)
+		fmt.Fprintf(h, "\x00%s\x00%x", f, sum)
+	}
+	var out [sha256.Size]byte
+	copy(out[:], h.Sum(nil))
+	return out
 }
 
 // registerTelemetry reports notifications, alerts and reloads.

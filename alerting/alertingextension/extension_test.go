@@ -178,3 +178,65 @@ func TestStartRefusesABrokenConfiguration(t *testing.T) {
 		t.Fatalf("Start: %v", err)
 	}
 }
+
+// A rotated credentials file is taken up without touching the
+// configuration file.
+func TestReloadTakesUpARotatedSecretFile(t *testing.T) {
+	var mu sync.Mutex
+	var tokens []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		tokens = append(tokens, r.Header.Get("Authorization"))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte("first-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "alerting.yml")
+	config := strings.ReplaceAll(webhookConfig, "{{URL}}", srv.URL) +
+		"        http_config:\n          authorization:\n            credentials_file: token\n"
+	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := createDefaultConfig().(*Config)
+	cfg.ConfigFile, cfg.ReloadPeriod, cfg.FlushInterval = file, 100*time.Millisecond, 20*time.Millisecond
+	engine := &fakeEngine{mux: http.NewServeMux()}
+	x := newExtension(cfg, componenttest.NewNopTelemetrySettings())
+	if err := x.Start(context.Background(), host{cfg.Store: storeComponent{storetest.Open(t)}, cfg.SLO: engine}); err != nil {
+		t.Fatal(err)
+	}
+	defer x.Shutdown(context.Background())
+	waitFor := func(n int) []string {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			mu.Lock()
+			got := append([]string(nil), tokens...)
+			mu.Unlock()
+			if len(got) >= n || time.Now().After(deadline) {
+				return got
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	engine.evaluate(burning("acme", time.Now()))
+	if got := waitFor(1); len(got) != 1 || got[0] != "Bearer first-token" {
+		t.Fatalf("Authorization %q", got)
+	}
+	if err := os.WriteFile(tokenFile, []byte("second-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	snap := burning("beta", time.Now())
+	snap.Results = append(snap.Results, burning("acme", time.Now()).Results...)
+	engine.evaluate(snap)
+	if got := waitFor(2); len(got) != 2 || got[1] != "Bearer second-token" {
+		t.Fatalf("Authorization %q, want the rotated token", got)
+	}
+	if x.failures() != 0 {
+		t.Errorf("%d reload failures", x.failures())
+	}
+}

@@ -217,3 +217,36 @@ func list(set map[string]bool) string {
 	sort.Strings(names)
 	return strings.Join(names, ", ")
 }
+
+// ReferencedFiles are the files the configuration's *_file settings name,
+// resolved as Parse resolves them: what a reload must watch besides the
+// configuration itself, so a rotated key is taken up. It reads the YAML
+// only, valid or not.
+func ReferencedFiles(data []byte, file string) []string {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if strings.HasSuffix(k.Value, "_file") && v.Kind == yaml.ScalarNode && v.Value != "" {
+					p := v.Value
+					if !filepath.IsAbs(p) {
+						p = filepath.Join(filepath.Dir(file), p)
+					}
+					out = append(out, p)
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&doc)
+	sort.Strings(out)
+	return slices.Compact(out)
+}

@@ -54,11 +54,18 @@ type Manager struct {
 	pipeline  *pipeline.Pipeline
 	forwarder *notify.AlertmanagerForwarder
 
+	// evaluating serializes Evaluated: the slo extension's first cycle
+	// and its loop may hand over results at the same time.
+	evaluating    sync.Mutex
+	lastEvaluated time.Time
+	forwarding    sync.Mutex // held while a forward is under way
+
 	mu         sync.Mutex
 	intervener *timeinterval.Intervener
 	latest     *evaluator.Snapshot
 	saved      map[model.Fingerprint]savedState
-	forwarded  time.Time
+	forwarded  time.Time // guarded by evaluating
+	wg         sync.WaitGroup
 	alerts     []*alerting.Alert
 }
 
@@ -200,6 +207,12 @@ func (m *Manager) Evaluated(ctx context.Context, snap *evaluator.Snapshot) error
 	if snap == nil || snap.Error != "" || snap.EvaluatedAt.IsZero() {
 		return nil
 	}
+	m.evaluating.Lock()
+	defer m.evaluating.Unlock()
+	if !snap.EvaluatedAt.After(m.lastEvaluated) {
+		return nil // seen already, or older than one that was
+	}
+	m.lastEvaluated = snap.EvaluatedAt
 	now := m.opts.Clock.Now()
 	alerts := m.policy.Evaluate(snap)
 	m.mu.Lock()
@@ -210,16 +223,35 @@ func (m *Manager) Evaluated(ctx context.Context, snap *evaluator.Snapshot) error
 	err := saveErr
 	m.pipeline.Process(alerts, now)
 	if m.forwarder != nil && (now.Sub(m.forwarded) >= m.opts.ResendDelay || m.changed(alerts)) {
-		if ferr := m.forwarder.Send(ctx, alerts, now, m.opts.ResendDelay); ferr != nil {
-			err = errors.Join(err, fmt.Errorf("forwarding to Alertmanager: %w", ferr))
-		} else {
-			m.forwarded = now
-		}
+		m.forward(alerts, now)
 	}
 	if saveErr == nil {
 		m.markSaved(alerts)
 	}
 	return err
+}
+
+// forward sends the alerts to the Alertmanagers on a goroutine of its own,
+// so an Alertmanager that does not answer holds neither evaluations nor
+// notifications; a forward still under way is not doubled.
+func (m *Manager) forward(alerts []*alerting.Alert, now time.Time) {
+	if !m.forwarding.TryLock() {
+		return
+	}
+	m.forwarded = now
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		defer m.forwarding.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), min(m.opts.ResendDelay, 30*time.Second))
+		defer cancel()
+		if err := m.forwarder.Send(ctx, alerts, now, m.opts.ResendDelay); err != nil {
+			m.opts.Logger.Warn("forwarding alerts to Alertmanager failed; sent again with the next evaluation", zap.Error(err))
+			m.evaluating.Lock()
+			m.forwarded = time.Time{}
+			m.evaluating.Unlock()
+		}
+	}()
 }
 
 // saveStates writes the alerts whose state changed since the last save.
@@ -271,8 +303,11 @@ func (m *Manager) markSaved(alerts []*alerting.Alert) {
 // Flush delivers the groups due now; Wait waits for the deliveries.
 func (m *Manager) Flush(ctx context.Context) { m.pipeline.Flush(ctx, m.opts.Clock.Now()) }
 
-// Wait blocks until every flush started has delivered.
-func (m *Manager) Wait() { m.pipeline.Wait() }
+// Wait blocks until every flush and forward started has finished.
+func (m *Manager) Wait() {
+	m.pipeline.Wait()
+	m.wg.Wait()
+}
 
 // Silences are the silences the pipeline mutes by.
 func (m *Manager) Silences() *pipeline.Silences { return m.silences }

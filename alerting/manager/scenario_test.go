@@ -741,3 +741,34 @@ func TestSilencesSurviveRestart(t *testing.T) {
 		t.Fatalf("after expiring the silence PagerDuty got %v", got)
 	}
 }
+
+// The slo extension's first cycle and its loop may hand over results at
+// the same time; an older snapshot after a newer one changes nothing.
+func TestConcurrentEvaluationsAreSerialized(t *testing.T) {
+	s := newScenario(t, pagerConfig, 30*24*time.Hour)
+	s.errorRatio = 0.2
+	s.run(10*time.Minute, time.Minute)
+	older := s.ev.Snapshot()
+	s.tick(time.Minute)
+	newer := s.ev.Snapshot()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			snap := newer
+			if i%2 == 0 {
+				snap = older
+			}
+			if err := s.m.Evaluated(s.ctx, snap); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, a := range s.m.Alerts() {
+		if a.State != "firing" {
+			t.Errorf("alert %v is %s after an older snapshot came late", a.Labels, a.State)
+		}
+	}
+}

@@ -99,12 +99,16 @@ func newExchange(base *http.Client, userAgent string) (*http.Client, *exchange) 
 // classify turns what one exchange ended with into a DeliveryError: 429,
 // 408 and 5xx are worth retrying (with the server's Retry-After), so is a
 // request that never got a response; any other status is final. err is
-// the client library's error, already scrubbed.
+// the client library's error, already scrubbed. A request cancelled is
+// final; one that ran out of its integration's timeout is retried (Deliver
+// stops anyway when its own context is done).
 func classify(ctx context.Context, status int, header http.Header, transportErr, err error) *DeliveryError {
 	de := &DeliveryError{HTTPStatus: status, Err: err}
 	switch {
-	case ctx.Err() != nil:
+	case errors.Is(ctx.Err(), context.Canceled):
 		de.Retryable = false
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		de.Retryable = true
 	case status == 0:
 		de.Retryable = transportErr != nil || isNetworkError(err)
 	case status == http.StatusTooManyRequests || status == http.StatusRequestTimeout || status >= 500:

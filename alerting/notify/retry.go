@@ -190,7 +190,9 @@ func Deliver(ctx context.Context, in Integration, n *alerting.Notification, p Re
 		wait := max(p.jitter(p.backoff(number)), de.RetryAfter)
 		if p.MaxElapsed > 0 {
 			left := p.MaxElapsed - clock.Now().Sub(start)
-			if left <= 0 {
+			// The server's Retry-After is a minimum: asking before it
+			// would be refused again.
+			if left <= 0 || de.RetryAfter > left {
 				res.Err = giveUp(in, res, fmt.Errorf("retries ran out after %s: %w", p.MaxElapsed, err))
 				return res
 			}

@@ -111,7 +111,9 @@ func TestDeliverHonoursRetryAfter(t *testing.T) {
 		{"above the backoff", 30 * time.Second, 0, 30 * time.Second, true},
 		{"above Max", 90 * time.Second, 0, 90 * time.Second, true},
 		{"below the backoff", time.Millisecond, 0, time.Second, true},
-		{"beyond MaxElapsed", time.Hour, 10 * time.Second, 10 * time.Second, true},
+		// Retry-After is a minimum: beyond what is left, asking again
+		// would be refused again; the next flush tries.
+		{"beyond MaxElapsed", time.Hour, 10 * time.Second, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := &scripted{script: []error{retryable(429, tc.after)}}
@@ -119,6 +121,12 @@ func TestDeliverHonoursRetryAfter(t *testing.T) {
 			res := Deliver(context.Background(), in, firingNotification(), RetryPolicy{Jitter: -1, MaxElapsed: tc.maxElapsed}, clock)
 			if (res.Err == nil) != tc.delivered {
 				t.Fatal(res.Err)
+			}
+			if tc.wantSleep == 0 {
+				if len(clock.slept) != 0 || res.Err == nil || !strings.Contains(res.Err.Error(), "retries ran out") {
+					t.Fatalf("slept %v, error %v: want no wait and retries ran out", clock.slept, res.Err)
+				}
+				return
 			}
 			if len(clock.slept) != 1 || clock.slept[0] != tc.wantSleep {
 				t.Fatalf("slept %v, want [%v]", clock.slept, tc.wantSleep)

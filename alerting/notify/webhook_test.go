@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,5 +169,30 @@ func TestWebhookStatuses(t *testing.T) {
 		if !tc.delivered && !strings.Contains(res.Err.Error(), "no such hook") {
 			t.Errorf("%v: error %v does not say what the server said", tc.status, res.Err)
 		}
+	}
+}
+
+// A request that runs out of the integration's own timeout is retried: the
+// receiver was slow, not wrong.
+func TestWebhookTimeoutIsRetried(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			select {
+			case <-time.After(2 * time.Second):
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	c := webhookConfig(t, srv.URL)
+	c.Timeout = 50 * time.Millisecond
+	in := buildOne(t, &amconfig.Receiver{Name: "audit", WebhookConfigs: []*amconfig.WebhookConfig{c}}, Options{})
+	clock := newFakeClock()
+	res := Deliver(context.Background(), in, firingNotification(), noJitter(), clock)
+	if res.Err != nil || calls.Load() != 2 || len(res.Attempts) != 2 || res.Attempts[0].Status != AttemptRetrying {
+		t.Fatalf("error %v, %d calls, attempts %+v: want the timed-out request retried and delivered", res.Err, calls.Load(), res.Attempts)
 	}
 }

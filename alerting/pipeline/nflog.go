@@ -20,13 +20,16 @@ type NotificationLog struct {
 	store   store.Store
 	mu      sync.Mutex
 	entries map[nflogKey]*store.NotificationLogEntry
+	// unsaved are entries the store refused: saved with the next one.
+	unsaved map[nflogKey]*store.NotificationLogEntry
 }
 
 type nflogKey struct{ receiver, groupKey string }
 
 // NewNotificationLog returns an empty log; Load reads the store.
 func NewNotificationLog(st store.Store) *NotificationLog {
-	return &NotificationLog{store: st, entries: map[nflogKey]*store.NotificationLogEntry{}}
+	return &NotificationLog{store: st, entries: map[nflogKey]*store.NotificationLogEntry{},
+		unsaved: map[nflogKey]*store.NotificationLogEntry{}}
 }
 
 // Load reads the entries that have not expired at now.
@@ -52,16 +55,34 @@ func (l *NotificationLog) Entry(receiver, groupKey string) *store.NotificationLo
 	return l.entries[nflogKey{receiver, groupKey}]
 }
 
-// Log records a notification, in the store first: an entry only in memory
-// would be forgotten by a restart and the receiver told again.
+// Log records a notification: in memory at once, so this process never
+// sends it again, and in the store, so a restart does not either. An entry
+// the store refuses is saved again with the next one.
 func (l *NotificationLog) Log(ctx context.Context, e store.NotificationLogEntry) error {
-	if err := store.SaveNotificationLog(ctx, l.store, e); err != nil {
-		return fmt.Errorf("notification log: %w", err)
-	}
+	key := nflogKey{e.Receiver, e.GroupKey}
 	l.mu.Lock()
-	l.entries[nflogKey{e.Receiver, e.GroupKey}] = &e
+	l.entries[key] = &e
+	l.unsaved[key] = &e
+	pending := make(map[nflogKey]*store.NotificationLogEntry, len(l.unsaved))
+	for k, v := range l.unsaved {
+		pending[k] = v
+	}
 	l.mu.Unlock()
-	return nil
+	var first error
+	for k, entry := range pending {
+		if err := store.SaveNotificationLog(ctx, l.store, *entry); err != nil {
+			if first == nil {
+				first = fmt.Errorf("notification log: %w", err)
+			}
+			continue
+		}
+		l.mu.Lock()
+		if l.unsaved[k] == entry {
+			delete(l.unsaved, k)
+		}
+		l.mu.Unlock()
+	}
+	return first
 }
 
 // needsUpdate is the dedup stage's decision, Alertmanager's: notify a

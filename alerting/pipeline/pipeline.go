@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -35,29 +36,40 @@ type Pipeline struct {
 	clock    notify.Clock
 	logger   *zap.Logger
 
-	mu           sync.Mutex
-	route        *Route
+	mu     sync.Mutex
+	stages stages
+	route  *Route
+	groups map[string]*group // by route ID and group labels
+	alerts []*alerting.Alert // the latest set: inhibition's sources
+	// delivering are the group keys being flushed; a reload does not
+	// forget them, so a group rebuilt meanwhile does not deliver twice.
+	delivering map[string]bool
+	// carried are resolved alerts a reload took from their groups before
+	// their resolve was sent: the next Process routes them again.
+	carried []*alerting.Alert
+	counts  map[CountKey]uint64
+
+	inflight sync.WaitGroup
+}
+
+// stages is what a flush uses of the configuration, taken whole when it
+// starts: a reload meanwhile changes the next flush, not this one.
+type stages struct {
 	inhibitor    *Inhibitor
 	intervener   *timeinterval.Intervener
 	integrations map[string][]notify.Integration
 	retry        notify.RetryPolicy
 	externalURL  string
-	groups       map[string]*group
-	alerts       []*alerting.Alert // the latest set: inhibition's sources
-	counts       map[CountKey]uint64
-
-	inflight sync.WaitGroup
 }
 
 // group is an aggregation group: the alerts one route gathers under the
 // same group labels.
 type group struct {
-	key    string
+	key    string // Alertmanager's group key: the notification log's and PagerDuty's
 	route  *Route
 	labels model.LabelSet
 	alerts map[model.Fingerprint]*alerting.Alert
 	next   time.Time // when it flushes
-	busy   bool      // a flush is delivering
 }
 
 // CountKey counts notification attempts by outcome, for own telemetry.
@@ -69,54 +81,93 @@ type CountKey struct {
 // shared with the API and loaded by the caller.
 func New(st store.Store, silences *Silences, nflog *NotificationLog, cfg Config, clock notify.Clock, logger *zap.Logger) *Pipeline {
 	p := &Pipeline{store: st, silences: silences, nflog: nflog, clock: clock, logger: logger,
-		groups: map[string]*group{}, counts: map[CountKey]uint64{}}
+		groups: map[string]*group{}, delivering: map[string]bool{}, counts: map[CountKey]uint64{}}
 	p.SetConfig(cfg)
 	return p
 }
 
 // SetConfig replaces the configuration. Groups start afresh, as on an
-// Alertmanager reload; the notification log keeps them from re-notifying.
+// Alertmanager reload; the notification log keeps them from re-notifying,
+// and resolves not yet sent are carried over to the new groups.
 func (p *Pipeline) SetConfig(cfg Config) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	for _, g := range p.groups {
+		for _, a := range g.alerts {
+			if !a.EndsAt.IsZero() {
+				p.carried = append(p.carried, a)
+			}
+		}
+	}
 	p.route = NewRoute(cfg.Route)
-	p.inhibitor = NewInhibitor(cfg.InhibitRules)
-	p.intervener = timeinterval.NewIntervener(cfg.TimeIntervals)
-	p.integrations = cfg.Integrations
-	p.retry = cfg.Retry
-	p.externalURL = cfg.ExternalURL
+	p.stages = stages{inhibitor: NewInhibitor(cfg.InhibitRules), intervener: timeinterval.NewIntervener(cfg.TimeIntervals),
+		integrations: cfg.Integrations, retry: cfg.Retry, externalURL: cfg.ExternalURL}
 	p.groups = map[string]*group{}
 }
 
 // Process takes the current alerts, firing and recently resolved: each
 // goes to the groups of the routes it matches. A new group flushes
-// group_wait from now.
+// group_wait from now. A resolved alert the policy no longer reports stays
+// in its group while a receiver was told it fires and not yet that it
+// resolved: a resolve is not lost to a receiver down for an hour, a long
+// maintenance or a reload.
 func (p *Pipeline) Process(alerts []*alerting.Alert, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.alerts = alerts
-	current := map[string]map[model.Fingerprint]*alerting.Alert{}
+	given := make(map[model.Fingerprint]bool, len(alerts))
 	for _, a := range alerts {
+		given[a.Fingerprint()] = true
+	}
+	routed := alerts
+	for _, a := range p.carried {
+		if !given[a.Fingerprint()] {
+			routed = append(routed[:len(routed):len(routed)], a)
+		}
+	}
+	p.carried = nil
+	current := map[string]map[model.Fingerprint]*alerting.Alert{}
+	for _, a := range routed {
 		for _, r := range p.route.Match(a.Labels) {
 			labels := r.GroupLabels(a.Labels)
-			key := r.GroupKey(labels)
-			g, ok := p.groups[key]
+			id := r.ID + ":" + labels.String()
+			g, ok := p.groups[id]
 			if !ok {
-				g = &group{key: key, route: r, labels: labels, next: now.Add(r.GroupWait)}
-				p.groups[key] = g
+				g = &group{key: r.GroupKey(labels), route: r, labels: labels, next: now.Add(r.GroupWait)}
+				p.groups[id] = g
 			}
-			if current[key] == nil {
-				current[key] = map[model.Fingerprint]*alerting.Alert{}
+			if current[id] == nil {
+				current[id] = map[model.Fingerprint]*alerting.Alert{}
 			}
-			current[key][a.Fingerprint()] = a
+			current[id][a.Fingerprint()] = a
 		}
 	}
-	for key, g := range p.groups {
-		g.alerts = current[key]
-		if len(g.alerts) == 0 && !g.busy {
-			delete(p.groups, key)
+	for id, g := range p.groups {
+		for fp, a := range g.alerts {
+			if _, ok := current[id][fp]; !ok && !given[fp] && !a.EndsAt.IsZero() && p.resolvePending(g, fp) {
+				if current[id] == nil {
+					current[id] = map[model.Fingerprint]*alerting.Alert{}
+				}
+				current[id][fp] = a
+			}
+		}
+		g.alerts = current[id]
+		if len(g.alerts) == 0 {
+			delete(p.groups, id)
 		}
 	}
+}
+
+// resolvePending says whether an integration of g's receiver was told
+// alert fp fires and not yet that it stopped.
+func (p *Pipeline) resolvePending(g *group, fp model.Fingerprint) bool {
+	key := fp.String()
+	for _, in := range p.stages.integrations[g.route.Receiver] {
+		if e := p.nflog.Entry(g.route.Receiver+"/"+in.Name(), g.key); e != nil && slices.Contains(e.FiringAlerts, key) {
+			return true
+		}
+	}
+	return false
 }
 
 // Flush starts the flush of every group due at now; each delivers on its
@@ -125,31 +176,30 @@ func (p *Pipeline) Process(alerts []*alerting.Alert, now time.Time) {
 func (p *Pipeline) Flush(ctx context.Context, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	keys := make([]string, 0, len(p.groups))
-	for key := range p.groups {
-		keys = append(keys, key)
+	ids := make([]string, 0, len(p.groups))
+	for id := range p.groups {
+		ids = append(ids, id)
 	}
-	sort.Strings(keys)
-	for _, key := range keys {
-		g := p.groups[key]
-		if g.busy || now.Before(g.next) || len(g.alerts) == 0 {
+	sort.Strings(ids)
+	for _, id := range ids {
+		g := p.groups[id]
+		if p.delivering[g.key] || now.Before(g.next) || len(g.alerts) == 0 {
 			continue
 		}
-		g.busy = true
+		p.delivering[g.key] = true
 		g.next = now.Add(g.route.GroupInterval)
 		alerts := make([]*alerting.Alert, 0, len(g.alerts))
 		for _, a := range g.alerts {
 			alerts = append(alerts, a)
 		}
 		alerting.SortAlerts(alerts, now)
-		sources := p.alerts
-		integrations := p.integrations[g.route.Receiver]
+		f := flush{stages: p.stages, key: g.key, route: g.route, labels: g.labels, alerts: alerts, sources: p.alerts, now: now}
 		p.inflight.Add(1)
 		go func() {
 			defer p.inflight.Done()
-			p.flush(ctx, g, alerts, sources, integrations, now)
+			p.flush(ctx, &f)
 			p.mu.Lock()
-			g.busy = false
+			delete(p.delivering, f.key)
 			p.mu.Unlock()
 		}()
 	}
@@ -158,35 +208,48 @@ func (p *Pipeline) Flush(ctx context.Context, now time.Time) {
 // Wait blocks until the flushes started have delivered.
 func (p *Pipeline) Wait() { p.inflight.Wait() }
 
+// flush is one group's flush: its alerts as they were when it started and
+// the configuration then.
+type flush struct {
+	stages
+	key     string
+	route   *Route
+	labels  model.LabelSet
+	alerts  []*alerting.Alert
+	sources []*alerting.Alert // every current alert, for inhibition
+	now     time.Time
+}
+
 // flush is one group's way through the stages, in order.
-func (p *Pipeline) flush(ctx context.Context, g *group, alerts, sources []*alerting.Alert, integrations []notify.Integration, now time.Time) {
-	alerts = p.inhibit(alerts, sources, now)
-	alerts = p.silence(alerts, now)
-	alerts = p.muteByTimeIntervals(g.route, alerts, now)
+func (p *Pipeline) flush(ctx context.Context, f *flush) {
+	alerts := p.inhibit(f, f.alerts)
+	alerts = p.silence(f, alerts)
+	alerts = p.muteByTimeIntervals(f, alerts)
 	if len(alerts) == 0 {
 		return
 	}
-	for _, in := range integrations {
-		p.notify(ctx, g, in, alerts, now)
+	for _, in := range f.integrations[f.route.Receiver] {
+		p.notify(ctx, f, in, alerts)
 	}
 }
 
-// inhibit drops alerts an inhibit rule mutes.
-func (p *Pipeline) inhibit(alerts, sources []*alerting.Alert, now time.Time) []*alerting.Alert {
-	return keep(alerts, func(a *alerting.Alert) bool { return !p.inhibitor.Muted(a, sources, now) })
+// inhibit drops firing alerts an inhibit rule mutes. A resolved alert
+// goes on: a receiver told it fired is told it stopped.
+func (p *Pipeline) inhibit(f *flush, alerts []*alerting.Alert) []*alerting.Alert {
+	return keep(alerts, func(a *alerting.Alert) bool { return a.Resolved(f.now) || !f.inhibitor.Muted(a, f.sources, f.now) })
 }
 
-// silence drops alerts an active silence matches.
-func (p *Pipeline) silence(alerts []*alerting.Alert, now time.Time) []*alerting.Alert {
-	return keep(alerts, func(a *alerting.Alert) bool { return len(p.silences.Muting(a.Labels, now)) == 0 })
+// silence drops firing alerts an active silence matches; resolved ones go
+// on, as through inhibition.
+func (p *Pipeline) silence(f *flush, alerts []*alerting.Alert) []*alerting.Alert {
+	return keep(alerts, func(a *alerting.Alert) bool { return a.Resolved(f.now) || len(p.silences.Muting(a.Labels, f.now)) == 0 })
 }
 
 // muteByTimeIntervals drops the whole group inside one of its route's
-// mute_time_intervals or outside its active_time_intervals.
-func (p *Pipeline) muteByTimeIntervals(r *Route, alerts []*alerting.Alert, now time.Time) []*alerting.Alert {
-	p.mu.Lock()
-	intervener := p.intervener
-	p.mu.Unlock()
+// mute_time_intervals or outside its active_time_intervals; what it holds
+// goes out at the first flush after.
+func (p *Pipeline) muteByTimeIntervals(f *flush, alerts []*alerting.Alert) []*alerting.Alert {
+	r, now, intervener := f.route, f.now, f.intervener
 	if muted, _, err := intervener.Mutes(r.MuteIntervals, now); err != nil {
 		p.logger.Error("mute_time_intervals", zap.Error(err))
 	} else if muted {
@@ -205,8 +268,9 @@ func (p *Pipeline) muteByTimeIntervals(r *Route, alerts []*alerting.Alert, now t
 
 // notify is the per-integration end of the pipeline: dedup against the
 // notification log, deliver with retry, record.
-func (p *Pipeline) notify(ctx context.Context, g *group, in notify.Integration, alerts []*alerting.Alert, now time.Time) {
-	logName := g.route.Receiver + "/" + in.Name()
+func (p *Pipeline) notify(ctx context.Context, f *flush, in notify.Integration, alerts []*alerting.Alert) {
+	now := f.now
+	logName := f.route.Receiver + "/" + in.Name()
 	firing, resolved := map[string]bool{}, map[string]bool{}
 	for _, a := range alerts {
 		if a.Resolved(now) {
@@ -215,8 +279,8 @@ func (p *Pipeline) notify(ctx context.Context, g *group, in notify.Integration, 
 			firing[a.Fingerprint().String()] = true
 		}
 	}
-	entry := p.nflog.Entry(logName, g.key)
-	if !needsUpdate(entry, firing, resolved, in.SendResolved(), g.route.RepeatInterval, now) {
+	entry := p.nflog.Entry(logName, f.key)
+	if !needsUpdate(entry, firing, resolved, in.SendResolved(), f.route.RepeatInterval, now) {
 		return
 	}
 	state := map[string]string{}
@@ -230,42 +294,40 @@ func (p *Pipeline) notify(ctx context.Context, g *group, in notify.Integration, 
 		send = keep(alerts, func(a *alerting.Alert) bool { return !a.Resolved(now) })
 	}
 	if len(send) > 0 {
-		n := &alerting.Notification{Receiver: g.route.Receiver, GroupKey: g.key, GroupLabels: g.labels,
-			Alerts: send, Now: now, ExternalURL: p.externalURL, State: state}
-		p.mu.Lock()
-		retry := p.retry
-		p.mu.Unlock()
-		res := notify.Deliver(ctx, in, n, retry, p.clock)
-		p.record(ctx, g, in, n, res)
+		n := &alerting.Notification{Receiver: f.route.Receiver, GroupKey: f.key, GroupLabels: f.labels,
+			Alerts: send, Now: now, ExternalURL: f.externalURL, State: state}
+		res := notify.Deliver(ctx, in, n, f.retry, p.clock)
+		p.record(ctx, f, in, n, res)
 		if res.Err != nil {
 			// Not logged as notified: the next flush tries again.
-			p.logger.Error("notification failed", zap.String("receiver", g.route.Receiver),
-				zap.String("integration", in.Name()), zap.String("group", g.key), zap.Error(res.Err))
+			p.logger.Error("notification failed", zap.String("receiver", f.route.Receiver),
+				zap.String("integration", in.Name()), zap.String("group", f.key), zap.Error(res.Err))
 			return
 		}
 		for k, v := range res.State {
 			state[k] = v
 		}
 	}
-	e := store.NotificationLogEntry{Receiver: logName, GroupKey: g.key, FiringAlerts: sortedKeys(firing),
-		ResolvedAlerts: sortedKeys(resolved), IntegrationState: state, SentAt: now, ExpiresAt: now.Add(max(nflogRetention, 2*g.route.RepeatInterval))}
+	e := store.NotificationLogEntry{Receiver: logName, GroupKey: f.key, FiringAlerts: sortedKeys(firing),
+		ResolvedAlerts: sortedKeys(resolved), IntegrationState: state, SentAt: now, ExpiresAt: now.Add(max(nflogRetention, 2*f.route.RepeatInterval))}
 	if err := p.nflog.Log(ctx, e); err != nil {
-		p.logger.Error("notification sent but not logged: it may be sent again", zap.String("group", g.key), zap.Error(err))
+		p.logger.Error("notification sent; the store did not keep it yet (a restart before it does may send it again)",
+			zap.String("group", f.key), zap.Error(err))
 	}
 }
 
 // record writes every attempt to the store and counts it.
-func (p *Pipeline) record(ctx context.Context, g *group, in notify.Integration, n *alerting.Notification, res notify.Result) {
+func (p *Pipeline) record(ctx context.Context, f *flush, in notify.Integration, n *alerting.Notification, res notify.Result) {
 	common := n.CommonLabels()
 	rows := make([]store.NotificationAttempt, 0, len(res.Attempts))
 	p.mu.Lock()
 	for _, a := range res.Attempts {
 		rows = append(rows, store.NotificationAttempt{
-			Time: a.At, Receiver: g.route.Receiver, Integration: in.Name(), GroupKey: g.key,
+			Time: a.At, Receiver: f.route.Receiver, Integration: in.Name(), GroupKey: f.key,
 			Tenant: string(common[alerting.LabelTenant]), SLO: string(common[alerting.LabelSLO]), Severity: string(common[alerting.LabelSeverity]),
 			Status: a.Status, Attempt: uint32(a.Number), HTTPStatus: uint16(a.HTTPStatus), Error: a.Err,
 		})
-		p.counts[CountKey{Receiver: g.route.Receiver, Integration: in.Kind(), Status: a.Status}]++
+		p.counts[CountKey{Receiver: f.route.Receiver, Integration: in.Kind(), Status: a.Status}]++
 	}
 	p.mu.Unlock()
 	if err := store.RecordNotificationAttempts(ctx, p.store, rows); err != nil {

@@ -20,7 +20,12 @@ const (
 // Route is one node of the routing tree, its timings resolved from its
 // ancestors.
 type Route struct {
-	Key             string // unique in the tree, part of every group key
+	// Key is Alertmanager's route key, its matchers and its ancestors':
+	// group keys (and so PagerDuty dedup keys) are those Alertmanager
+	// makes, and do not change when a sibling route is added.
+	Key string
+	// ID is unique in the tree, also among siblings with the same matchers.
+	ID              string
 	Receiver        string
 	Matchers        labels.Matchers
 	GroupBy         map[model.LabelName]bool
@@ -38,10 +43,10 @@ type Route struct {
 // inherits from its parent.
 func NewRoute(cfg *amconfig.Route) *Route {
 	root := &Route{GroupWait: defaultGroupWait, GroupInterval: defaultGroupInterval, RepeatInterval: defaultRepeatInterval}
-	return newRoute(cfg, root, "{}", 0, true)
+	return newRoute(cfg, root, 0, true)
 }
 
-func newRoute(cfg *amconfig.Route, parent *Route, parentKey string, index int, isRoot bool) *Route {
+func newRoute(cfg *amconfig.Route, parent *Route, index int, isRoot bool) *Route {
 	r := &Route{
 		Receiver: cfg.Receiver, Matchers: cfg.Matchers, Continue: cfg.Continue,
 		GroupBy: parent.GroupBy, GroupByAll: parent.GroupByAll,
@@ -68,12 +73,13 @@ func newRoute(cfg *amconfig.Route, parent *Route, parentKey string, index int, i
 		r.RepeatInterval = time.Duration(*cfg.RepeatInterval)
 	}
 	if isRoot {
-		r.Key = "{}"
+		r.Key, r.ID = r.Matchers.String(), r.Matchers.String()
 	} else {
-		r.Key = fmt.Sprintf("%s/%s/%d", parentKey, r.Matchers.String(), index)
+		r.Key = parent.Key + "/" + r.Matchers.String()
+		r.ID = fmt.Sprintf("%s/%s/%d", parent.ID, r.Matchers.String(), index)
 	}
 	for i, child := range cfg.Routes {
-		r.Routes = append(r.Routes, newRoute(child, r, r.Key, i, false))
+		r.Routes = append(r.Routes, newRoute(child, r, i, false))
 	}
 	return r
 }

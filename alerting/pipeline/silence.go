@@ -151,22 +151,32 @@ func (ss *Silences) Load(ctx context.Context, now time.Time) error {
 		return fmt.Errorf("silences: %w", err)
 	}
 	byID := make(map[string]*Silence, len(rows))
+	var bad []error
 	for _, r := range rows {
 		s := &Silence{ID: r.ID, StartsAt: r.StartsAt, EndsAt: r.EndsAt, CreatedBy: r.CreatedBy, Comment: r.Comment, UpdatedAt: r.UpdatedAt}
 		if err := json.Unmarshal([]byte(r.Matchers), &s.Matchers); err != nil {
-			return fmt.Errorf("silence %s: matchers: %w", r.ID, err)
+			bad = append(bad, fmt.Errorf("silence %s: matchers: %w", r.ID, err))
+			continue
 		}
 		// Only the matchers: the times were checked when the silence was
 		// added, and expiring a pending one leaves startsAt = endsAt.
 		if err := s.compileMatchers(); err != nil {
-			return fmt.Errorf("silence %s: %w", r.ID, err)
+			bad = append(bad, fmt.Errorf("silence %s: %w", r.ID, err))
+			continue
 		}
 		byID[s.ID] = s
 	}
 	ss.mu.Lock()
+	// A silence added or expired here while the store was read is newer
+	// than what was read: it stays.
+	for id, cur := range ss.byID {
+		if read, ok := byID[id]; (!ok && !now.Add(-silenceRetention).After(cur.EndsAt)) || (ok && cur.UpdatedAt.After(read.UpdatedAt)) {
+			byID[id] = cur
+		}
+	}
 	ss.byID = byID
 	ss.mu.Unlock()
-	return nil
+	return errors.Join(bad...)
 }
 
 // Add validates s, gives it an ID when it has none (an ID updates that

@@ -74,11 +74,17 @@ func TestRouteMatchAndInheritance(t *testing.T) {
 	if got := audit.GroupLabels(lset); !reflect.DeepEqual(got, lset) {
 		t.Errorf("group_by [...] gives %v, want every label", got)
 	}
-	// Keys are stable across builds (they key the notification log) and
-	// differ between routes.
-	again := NewRoute(cfg).Match(lset)
-	if again[1].Key != acme.Key || audit.Key == acme.Key {
-		t.Errorf("route keys %q %q %q", again[1].Key, acme.Key, audit.Key)
+	// Keys are Alertmanager's (they make the group keys PagerDuty dedups
+	// on), stable across builds and sibling routes added.
+	if want := `{}/{severity="page"}/{tenant="acme"}`; acme.Key != want {
+		t.Errorf("route key %q, want %q", acme.Key, want)
+	}
+	if want := `{}/{severity=~"page|ticket"}`; audit.Key != want {
+		t.Errorf("route key %q, want %q", audit.Key, want)
+	}
+	cfg.Routes = append([]*amconfig.Route{{Receiver: "first", Matchers: mustMatchers(t, `team="x"`)}}, cfg.Routes...)
+	if again := NewRoute(cfg).Match(lset); again[1].Key != acme.Key || again[1].ID == acme.ID {
+		t.Errorf("after a route was added before it: key %q id %q, was %q %q", again[1].Key, again[1].ID, acme.Key, acme.ID)
 	}
 }
 

@@ -296,6 +296,8 @@ func gateCommand() *cobra.Command {
 			return nil
 		},
 	}
+	// A mistyped flag is not "blocked": 2, as when the gate cannot be asked.
+	check.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitCodeError{2, err} })
 	check.Flags().StringVar(&addr, "api", "", "the daemon's API, host:port or URL (default $"+apiAddrEnv+", else "+sloapi.DefaultAddr+")")
 	check.Flags().StringVar(&service, "service", "", "the service to deploy (required)")
 	check.Flags().StringVar(&tenant, "tenant", "", "only this tenant's SLOs (default every tenant)")
