@@ -19,6 +19,7 @@ import (
 	"github.com/slopipe/slopipe/alerting/amconfig"
 	"github.com/slopipe/slopipe/alerting/manager"
 	"github.com/slopipe/slopipe/alerting/notify"
+	"github.com/slopipe/slopipe/alerting/notify/notifytest"
 	"github.com/slopipe/slopipe/alerting/pipeline"
 	"github.com/slopipe/slopipe/slo"
 	"github.com/slopipe/slopipe/slo/evaluator"
@@ -29,33 +30,6 @@ import (
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m, "alerting")) }
 
 func openStore(t *testing.T) store.Store { return storetest.Open(t) }
-
-// fakeClock is the scenario's time: sleeping (a retry's backoff) moves it.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.slept = append(c.slept, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // pdEvent is a request PagerDuty received, with when it arrived.
 type pdEvent struct {
@@ -79,7 +53,7 @@ type pdEvent struct {
 // and answers with the statuses queued, then 202.
 type fakePagerDuty struct {
 	t      *testing.T
-	clock  *fakeClock
+	clock  *notifytest.Clock
 	server *httptest.Server
 	mu     sync.Mutex
 	events []pdEvent
@@ -91,7 +65,7 @@ type pdAnswer struct {
 	retryAfter string
 }
 
-func newFakePagerDuty(t *testing.T, clock *fakeClock) *fakePagerDuty {
+func newFakePagerDuty(t *testing.T, clock *notifytest.Clock) *fakePagerDuty {
 	f := &fakePagerDuty{t: t, clock: clock}
 	f.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/v2/enqueue" || r.Method != http.MethodPost {
@@ -154,7 +128,7 @@ type fakeSlack struct {
 	calls  []slackCall
 }
 
-func newFakeSlack(t *testing.T, clock *fakeClock) *fakeSlack {
+func newFakeSlack(t *testing.T, clock *notifytest.Clock) *fakeSlack {
 	f := &fakeSlack{}
 	f.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
@@ -202,7 +176,7 @@ type scenario struct {
 	t      *testing.T
 	ctx    context.Context
 	st     store.Store
-	clock  *fakeClock
+	clock  *notifytest.Clock
 	pd     *fakePagerDuty
 	slack  *fakeSlack
 	set    slo.Set
@@ -225,7 +199,7 @@ var start = time.Date(2026, 11, 23, 8, 0, 30, 0, time.UTC)
 // Alertmanager configuration with {{PD}} and {{SLACK}} standing for the
 // fake servers' URLs.
 func newScenario(t *testing.T, config string, window time.Duration) *scenario {
-	s := &scenario{t: t, ctx: context.Background(), st: openStore(t), clock: &fakeClock{now: start}}
+	s := &scenario{t: t, ctx: context.Background(), st: openStore(t), clock: notifytest.NewClock(start)}
 	s.pd = newFakePagerDuty(t, s.clock)
 	s.slack = newFakeSlack(t, s.clock)
 	s.config = strings.NewReplacer("{{PD}}", s.pd.server.URL+"/v2/enqueue", "{{SLACK}}", s.slack.server.URL+"/").Replace(config)
@@ -296,7 +270,7 @@ func (s *scenario) count() {
 // tick moves time on by step and runs what the daemon runs then.
 func (s *scenario) tick(step time.Duration) {
 	s.t.Helper()
-	s.clock.advance(step)
+	s.clock.Advance(step)
 	s.count()
 	if err := s.ev.Cycle(s.ctx); err != nil {
 		s.t.Fatal(err)
@@ -663,9 +637,9 @@ func TestPagerDutyRetriesThrottlingButNotBadRequests(t *testing.T) {
 	// A bad request (a wrong routing key) is not retried in a loop.
 	s.errorRatio = 0
 	s.pd.queue(pdAnswer{status: http.StatusBadRequest})
-	slept := len(s.clock.slept)
+	slept := len(s.clock.Slept())
 	s.runUntil(func() bool { return len(s.pd.received()) == 3 }, 2*time.Minute, 2*time.Hour, "the resolve attempt")
-	if got := len(s.clock.slept) - slept; got != 0 {
+	if got := len(s.clock.Slept()) - slept; got != 0 {
 		t.Errorf("slept %d times after a 400, want no retry", got)
 	}
 	attempts, err = store.NotificationAttempts(s.ctx, s.st, "pager", time.Time{})

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/slopipe/slopipe/alerting"
+	"github.com/slopipe/slopipe/alerting/notify/notifytest"
 )
 
 var t0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
@@ -72,37 +72,12 @@ func resolvedNotification(n *alerting.Notification) *alerting.Notification {
 	return &cp
 }
 
-// fakeClock moves only when slept on.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
-}
+func newFakeClock() *notifytest.Clock { return notifytest.NewClock(t0) }
 
-func newFakeClock() *fakeClock { return &fakeClock{now: t0} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.slept = append(c.slept, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-func (c *fakeClock) total() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// total is how long clock slept.
+func total(clock *notifytest.Clock) time.Duration {
 	var sum time.Duration
-	for _, d := range c.slept {
+	for _, d := range clock.Slept() {
 		sum += d
 	}
 	return sum

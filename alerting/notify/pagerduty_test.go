@@ -251,8 +251,8 @@ func TestPagerDutyRateLimitedThenAccepted(t *testing.T) {
 	if second.At.Sub(first.At) < 7*time.Second {
 		t.Errorf("second attempt %s after the first", second.At.Sub(first.At))
 	}
-	if len(clock.slept) != 1 || clock.slept[0] < 7*time.Second {
-		t.Errorf("slept %v, want at least the Retry-After of 7s", clock.slept)
+	if len(clock.Slept()) != 1 || clock.Slept()[0] < 7*time.Second {
+		t.Errorf("slept %v, want at least the Retry-After of 7s", clock.Slept())
 	}
 	if got := len(pd.all()); got != 2 {
 		t.Errorf("PagerDuty got %d requests, want 2 (one throttled, one accepted)", got)
@@ -285,8 +285,8 @@ func TestPagerDutyBadRequestIsFinal(t *testing.T) {
 	if !errors.As(res.Err, &de) || de.HTTPStatus != 400 || de.Retryable {
 		t.Fatalf("error %v is not a final DeliveryError with status 400", res.Err)
 	}
-	if len(clock.slept) != 0 {
-		t.Errorf("slept %v", clock.slept)
+	if len(clock.Slept()) != 0 {
+		t.Errorf("slept %v", clock.Slept())
 	}
 }
 
@@ -306,8 +306,8 @@ func TestPagerDutyServerErrorRetried(t *testing.T) {
 	if len(statuses) != 3 || statuses[0] != 500 || statuses[1] != 502 || statuses[2] != 202 {
 		t.Fatalf("statuses %v", statuses)
 	}
-	if len(clock.slept) != 2 || clock.slept[0] != time.Second || clock.slept[1] != 2*time.Second {
-		t.Fatalf("slept %v, want [1s 2s]", clock.slept)
+	if len(clock.Slept()) != 2 || clock.Slept()[0] != time.Second || clock.Slept()[1] != 2*time.Second {
+		t.Fatalf("slept %v, want [1s 2s]", clock.Slept())
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slopipe/slopipe/alerting"
 	"github.com/slopipe/slopipe/alerting/amconfig"
+	"github.com/slopipe/slopipe/alerting/notify/notifytest"
 )
 
 // scripted is an integration answering each Notify with the next error of
@@ -60,12 +61,12 @@ func TestDeliverBackoff(t *testing.T) {
 		t.Fatal(res.Err)
 	}
 	want := []time.Duration{1, 2, 4, 4, 4}
-	if len(clock.slept) != len(want) {
-		t.Fatalf("slept %v", clock.slept)
+	if len(clock.Slept()) != len(want) {
+		t.Fatalf("slept %v", clock.Slept())
 	}
 	for i, d := range want {
-		if clock.slept[i] != d*time.Second {
-			t.Fatalf("slept %v, want %v seconds", clock.slept, want)
+		if clock.Slept()[i] != d*time.Second {
+			t.Fatalf("slept %v, want %v seconds", clock.Slept(), want)
 		}
 	}
 	if len(res.Attempts) != 6 || res.State["scripted[0].n"] != "1" {
@@ -92,7 +93,7 @@ func TestDeliverJitter(t *testing.T) {
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
-	for i, d := range clock.slept {
+	for i, d := range clock.Slept() {
 		base := time.Second << i
 		if d < base*8/10 || d > base*12/10 {
 			t.Errorf("wait %d is %v, outside %v ± 20%%", i+1, d, base)
@@ -123,13 +124,13 @@ func TestDeliverHonoursRetryAfter(t *testing.T) {
 				t.Fatal(res.Err)
 			}
 			if tc.wantSleep == 0 {
-				if len(clock.slept) != 0 || res.Err == nil || !strings.Contains(res.Err.Error(), "retries ran out") {
-					t.Fatalf("slept %v, error %v: want no wait and retries ran out", clock.slept, res.Err)
+				if len(clock.Slept()) != 0 || res.Err == nil || !strings.Contains(res.Err.Error(), "retries ran out") {
+					t.Fatalf("slept %v, error %v: want no wait and retries ran out", clock.Slept(), res.Err)
 				}
 				return
 			}
-			if len(clock.slept) != 1 || clock.slept[0] != tc.wantSleep {
-				t.Fatalf("slept %v, want [%v]", clock.slept, tc.wantSleep)
+			if len(clock.Slept()) != 1 || clock.Slept()[0] != tc.wantSleep {
+				t.Fatalf("slept %v, want [%v]", clock.Slept(), tc.wantSleep)
 			}
 		})
 	}
@@ -142,8 +143,8 @@ func TestDeliverGivesUpAfterMaxElapsed(t *testing.T) {
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "retries ran out after 10s") || !strings.Contains(res.Err.Error(), "scripted[0]: 5 attempt(s)") {
 		t.Fatalf("error %v", res.Err)
 	}
-	if clock.total() != 10*time.Second {
-		t.Fatalf("slept %v in all, want 10s", clock.slept)
+	if total(clock) != 10*time.Second {
+		t.Fatalf("slept %v in all, want 10s", clock.Slept())
 	}
 	if len(res.Attempts) != 5 {
 		t.Fatalf("attempts %+v", res.Attempts)
@@ -171,8 +172,8 @@ func TestDeliverFinalErrors(t *testing.T) {
 		in := &scripted{script: repeat(err, 10)}
 		clock := newFakeClock()
 		res := Deliver(context.Background(), in, firingNotification(), RetryPolicy{}, clock)
-		if res.Err == nil || !errors.Is(res.Err, err) || len(res.Attempts) != 1 || res.Attempts[0].Status != AttemptFailed || len(clock.slept) != 0 {
-			t.Errorf("%v: %+v, slept %v", err, res, clock.slept)
+		if res.Err == nil || !errors.Is(res.Err, err) || len(res.Attempts) != 1 || res.Attempts[0].Status != AttemptFailed || len(clock.Slept()) != 0 {
+			t.Errorf("%v: %+v, slept %v", err, res, clock.Slept())
 		}
 	}
 }
@@ -202,7 +203,7 @@ func TestDeliverNetworkErrorRetried(t *testing.T) {
 // cancellingClock ends the context on the first sleep, as a shutdown
 // during a backoff would.
 type cancellingClock struct {
-	fakeClock
+	*notifytest.Clock
 	cancel context.CancelFunc
 }
 
@@ -215,7 +216,7 @@ func TestDeliverStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	in := &scripted{script: repeat(retryable(503, 0), 10)}
-	clock := &cancellingClock{fakeClock: fakeClock{now: t0}, cancel: cancel}
+	clock := &cancellingClock{Clock: newFakeClock(), cancel: cancel}
 	res := Deliver(ctx, in, firingNotification(), RetryPolicy{}, clock)
 	if !errors.Is(res.Err, context.Canceled) || len(res.Attempts) != 1 || res.Attempts[0].Status != AttemptFailed || in.calls != 1 {
 		t.Fatalf("%+v, %d calls", res, in.calls)

@@ -295,8 +295,8 @@ func TestSlackBotRateLimited(t *testing.T) {
 	if a := res.Attempts; len(a) != 2 || a[0].HTTPStatus != 429 || a[0].Status != AttemptRetrying || a[1].Status != AttemptDelivered {
 		t.Fatalf("attempts %+v", a)
 	}
-	if len(clock.slept) != 1 || clock.slept[0] < 3e9 {
-		t.Fatalf("slept %v, want ≥ 3s", clock.slept)
+	if len(clock.Slept()) != 1 || clock.Slept()[0] < 3e9 {
+		t.Fatalf("slept %v, want ≥ 3s", clock.Slept())
 	}
 	if res.State["slack[0].ts"] == "" {
 		t.Fatalf("state %v", res.State)

@@ -152,13 +152,13 @@ func TestWebhookStatuses(t *testing.T) {
 			t.Errorf("%v: err %v, %d requests, attempts %+v", tc.status, res.Err, len(hook.all()), res.Attempts)
 			continue
 		}
-		if len(clock.slept) != len(tc.slept) {
-			t.Errorf("%v: slept %v, want %v", tc.status, clock.slept, tc.slept)
+		if len(clock.Slept()) != len(tc.slept) {
+			t.Errorf("%v: slept %v, want %v", tc.status, clock.Slept(), tc.slept)
 			continue
 		}
 		for i := range tc.slept {
-			if clock.slept[i] != tc.slept[i] {
-				t.Errorf("%v: slept %v, want %v", tc.status, clock.slept, tc.slept)
+			if clock.Slept()[i] != tc.slept[i] {
+				t.Errorf("%v: slept %v, want %v", tc.status, clock.Slept(), tc.slept)
 			}
 		}
 		for i, a := range res.Attempts {

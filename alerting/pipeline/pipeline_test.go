@@ -14,28 +14,11 @@ import (
 	"github.com/slopipe/slopipe/alerting"
 	"github.com/slopipe/slopipe/alerting/amconfig"
 	"github.com/slopipe/slopipe/alerting/notify"
+	"github.com/slopipe/slopipe/alerting/notify/notifytest"
 	"github.com/slopipe/slopipe/store/storetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m, "pipeline")) }
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Sleep(_ context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return nil
-}
 
 // recording is an integration that keeps what it is told; hold makes its
 // next Notify wait until released, fail makes it answer 400.
@@ -94,7 +77,7 @@ type harness struct {
 	p     *Pipeline
 	in    *recording
 	cfg   Config
-	clock *clock
+	clock *notifytest.Clock
 }
 
 func newHarness(t *testing.T) *harness {
@@ -103,7 +86,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	st := storetest.Open(t)
-	h := &harness{t: t, ctx: context.Background(), in: &recording{}, clock: &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}}
+	h := &harness{t: t, ctx: context.Background(), in: &recording{}, clock: notifytest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))}
 	h.cfg = Config{Route: ac.Route, Integrations: map[string][]notify.Integration{"team": {h.in}}, Retry: notify.RetryPolicy{Jitter: -1}}
 	h.p = New(st, NewSilences(st), NewNotificationLog(st), h.cfg, h.clock, zap.NewNop())
 	return h
@@ -111,9 +94,9 @@ func newHarness(t *testing.T) *harness {
 
 // step moves time on and runs Process and Flush to the end.
 func (h *harness) step(d time.Duration, alerts ...*alerting.Alert) {
-	h.clock.now = h.clock.now.Add(d)
-	h.p.Process(alerts, h.clock.now)
-	h.p.Flush(h.ctx, h.clock.now)
+	h.clock.Advance(d)
+	h.p.Process(alerts, h.clock.Now())
+	h.p.Flush(h.ctx, h.clock.Now())
 	h.p.Wait()
 }
 
@@ -129,7 +112,7 @@ func TestReloadDuringDeliveryDoesNotDeliverTwice(t *testing.T) {
 	release := make(chan struct{})
 	h.in.hold = release
 	firing := page("acme", time.Time{})
-	now := h.clock.now.Add(time.Second)
+	now := h.clock.Now().Add(time.Second)
 	h.p.Process([]*alerting.Alert{firing}, now)
 	h.p.Flush(h.ctx, now) // delivering, held
 	h.p.SetConfig(h.cfg)
@@ -137,7 +120,7 @@ func TestReloadDuringDeliveryDoesNotDeliverTwice(t *testing.T) {
 	h.p.Flush(h.ctx, now.Add(time.Second)) // the rebuilt group: already being delivered
 	close(release)
 	h.p.Wait()
-	h.clock.now = now.Add(time.Second)
+	h.clock.Set(now.Add(time.Second))
 	h.step(2*time.Minute, firing)
 	if got := h.in.received(); len(got) != 1 {
 		t.Fatalf("delivered %v, want once", got)
@@ -150,7 +133,7 @@ func TestResolveOutlivesTheAlertUntilDelivered(t *testing.T) {
 	h := newHarness(t)
 	h.step(time.Second, page("acme", time.Time{}))
 	h.in.fail = true
-	h.step(time.Minute, page("acme", h.clock.now))
+	h.step(time.Minute, page("acme", h.clock.Now()))
 	h.step(time.Minute) // the policy dropped it
 	h.step(time.Hour)
 	if got := h.in.received(); len(got) != 1 {
@@ -177,11 +160,11 @@ func TestSilenceDoesNotSwallowTheResolve(t *testing.T) {
 	h.step(time.Second, page("acme", time.Time{}))
 	ok := true
 	if _, err := h.p.silences.Add(h.ctx, Silence{Matchers: []Matcher{{Name: "tenant", Value: "acme", IsEqual: &ok}},
-		EndsAt: h.clock.now.Add(time.Hour), CreatedBy: "oncall", Comment: "looking"}, h.clock.now); err != nil {
+		EndsAt: h.clock.Now().Add(time.Hour), CreatedBy: "oncall", Comment: "looking"}, h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	h.step(time.Minute, page("acme", time.Time{}), page("beta", time.Time{}))
-	h.step(time.Minute, page("acme", h.clock.now), page("beta", time.Time{}))
+	h.step(time.Minute, page("acme", h.clock.Now()), page("beta", time.Time{}))
 	got := h.in.received()
 	if len(got) != 3 || got[0] != "firing:1" || got[2] != "resolved:1" {
 		t.Fatalf("delivered %v: want acme's page, beta's page, then acme's resolve through the silence", got)
