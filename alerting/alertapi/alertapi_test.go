@@ -9,7 +9,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/slopipe/slopipe/alerting/alertapi"
 	"github.com/slopipe/slopipe/alerting/amconfig"
 	"github.com/slopipe/slopipe/alerting/manager"
+	"github.com/slopipe/slopipe/alerting/notify/notifytest"
 	"github.com/slopipe/slopipe/slo"
 	"github.com/slopipe/slopipe/slo/evaluator"
 	"github.com/slopipe/slopipe/store"
@@ -28,28 +28,6 @@ import (
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m, "alertapi")) }
 
 func openStore(t *testing.T) store.Store { return storetest.Open(t) }
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error {
-	c.advance(d)
-	return nil
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // start is a Monday morning, the week before Black Friday 2026.
 var start = time.Date(2026, 11, 23, 8, 0, 30, 0, time.UTC)
@@ -61,7 +39,7 @@ type server struct {
 	t     *testing.T
 	ctx   context.Context
 	st    store.Store
-	clock *fakeClock
+	clock *notifytest.Clock
 	opts  manager.Options
 	m     *manager.Manager
 	url   string
@@ -69,7 +47,7 @@ type server struct {
 
 func newServer(t *testing.T, gate alerting.GatePolicy) *server {
 	t.Helper()
-	s := &server{t: t, ctx: context.Background(), st: openStore(t), clock: &fakeClock{now: start}}
+	s := &server{t: t, ctx: context.Background(), st: openStore(t), clock: notifytest.NewClock(start)}
 	s.opts = manager.Options{Store: s.st, Clock: s.clock, Policy: alerting.DefaultPolicyConfig(), Gate: gate}
 	s.m = s.boot()
 	mux := http.NewServeMux()
@@ -256,7 +234,7 @@ func TestSilenceLifecycle(t *testing.T) {
 		t.Errorf("GET %s: %+v, want the silence as posted, started now (a start in the past)", active, got)
 	}
 
-	s.clock.advance(20 * time.Minute)
+	s.clock.Advance(20 * time.Minute)
 	list := s.listSilences()
 	for id, want := range map[string]string{active: "active", pending: "pending", ending: "expired"} {
 		if got := list[id].Status.State; got != want {
@@ -314,7 +292,7 @@ func TestSilenceUnknownIDIsNotFound(t *testing.T) {
 func TestSilenceUpdateKeepsItsID(t *testing.T) {
 	s := newServer(t, alerting.GatePolicy{})
 	id := s.addSilence(silenceBody(nil))
-	s.clock.advance(5 * time.Minute)
+	s.clock.Advance(5 * time.Minute)
 	updated := s.addSilence(silenceBody(func(m map[string]any) {
 		m["id"], m["endsAt"], m["comment"] = id, start.Add(4*time.Hour), "upgrade takes longer"
 	}))
@@ -518,7 +496,7 @@ func TestDeployGateFreeze(t *testing.T) {
 	if status != http.StatusLocked || d.Allowed || len(d.Reasons) != 1 || d.Reasons[0] != `freeze "black-friday-freeze" is active: no deploys` {
 		t.Errorf("during the freeze: %d %+v, want 423 with the freeze as the reason", status, d)
 	}
-	s.clock.advance(8 * 24 * time.Hour) // 1 December
+	s.clock.Advance(8 * 24 * time.Hour) // 1 December
 	if status, d = s.gate("?service=checkout"); status != http.StatusOK || !d.Allowed {
 		t.Errorf("after the freeze: %d %+v, want 200", status, d)
 	}
@@ -599,7 +577,7 @@ func TestAlerts(t *testing.T) {
 	}
 
 	// The burn stops: the alert is listed as resolved, with its start kept.
-	s.clock.advance(time.Minute)
+	s.clock.Advance(time.Minute)
 	quietAcme := result("checkout-availability", "checkout", "acme", 0.7, 0.1, s.clock.Now())
 	s.evaluated(quietAcme, quiet)
 	got = s.alerts()
