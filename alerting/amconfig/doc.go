@@ -5,6 +5,12 @@
 // It reads the file and checks it; it does not route, inhibit, mute or
 // send (alerting/pipeline and alerting/notify do).
 //
+// Alertmanager's own config package is not used: since 0.34 it imports
+// every notifier, which bring a Kafka client, the AWS SDK and the gossip
+// cluster into the daemon. Its matcher parser (pkg/labels, matcher/compat)
+// and time intervals (timeinterval) are used, so matchers and intervals
+// mean exactly what they mean in Alertmanager.
+//
 // # What is read
 //
 // The file has Alertmanager's shape and meaning, for this subset:
