@@ -598,3 +598,31 @@ ALTER TABLE `otel`.`slopipe_slo_status_local` ON CLUSTER `prod`
 
 ALTER TABLE `otel`.`slopipe_slo_status` ON CLUSTER `prod` MODIFY COLUMN `Good` Float64, MODIFY COLUMN `Total` Float64, ADD COLUMN IF NOT EXISTS `BudgetingMethod` LowCardinality(String) AFTER `Period`;
 
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_billing_imports_local` ON CLUSTER `prod` (
+    `ImportId` String,
+    `Provider` LowCardinality(String),
+    `BillingAccountId` String,
+    `BillingPeriodStart` DateTime,
+    `SourceFile` String,
+    `ImportedAt` DateTime64(3),
+    `Rows` UInt64,
+    `BilledCost` Decimal(38, 10),
+    `CompletedAt` DateTime64(3)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ORDER BY (Provider, BillingAccountId, BillingPeriodStart, CompletedAt, ImportId);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_billing_imports` ON CLUSTER `prod` AS `otel`.`slopipe_billing_imports_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_billing_imports_local', cityHash64(BillingAccountId));
+
+ALTER TABLE `otel`.`slopipe_billing_line_items_local` ON CLUSTER `prod`
+    ADD INDEX IF NOT EXISTS idx_import_id ImportId TYPE bloom_filter(0.001) GRANULARITY 1;
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_billing_line_items_current` ON CLUSTER `prod` AS
+SELECT *
+FROM `otel`.`slopipe_billing_line_items`
+WHERE (Provider, BillingAccountId, BillingPeriodStart, ImportId) GLOBAL IN (
+    SELECT Provider, BillingAccountId, BillingPeriodStart, argMax(ImportId, (CompletedAt, ImportId))
+    FROM `otel`.`slopipe_billing_imports`
+    GROUP BY Provider, BillingAccountId, BillingPeriodStart
+);
+

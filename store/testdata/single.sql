@@ -518,3 +518,28 @@ ALTER TABLE `otel`.`slopipe_slo_status`
     MODIFY COLUMN `Total` Float64,
     ADD COLUMN IF NOT EXISTS `BudgetingMethod` LowCardinality(String) AFTER `Period`;
 
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_billing_imports`  (
+    `ImportId` String,
+    `Provider` LowCardinality(String),
+    `BillingAccountId` String,
+    `BillingPeriodStart` DateTime,
+    `SourceFile` String,
+    `ImportedAt` DateTime64(3),
+    `Rows` UInt64,
+    `BilledCost` Decimal(38, 10),
+    `CompletedAt` DateTime64(3)
+) ENGINE = MergeTree()
+ORDER BY (Provider, BillingAccountId, BillingPeriodStart, CompletedAt, ImportId);
+
+ALTER TABLE `otel`.`slopipe_billing_line_items`
+    ADD INDEX IF NOT EXISTS idx_import_id ImportId TYPE bloom_filter(0.001) GRANULARITY 1;
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_billing_line_items_current`  AS
+SELECT *
+FROM `otel`.`slopipe_billing_line_items`
+WHERE (Provider, BillingAccountId, BillingPeriodStart, ImportId) GLOBAL IN (
+    SELECT Provider, BillingAccountId, BillingPeriodStart, argMax(ImportId, (CompletedAt, ImportId))
+    FROM `otel`.`slopipe_billing_imports`
+    GROUP BY Provider, BillingAccountId, BillingPeriodStart
+);
+
