@@ -17,6 +17,7 @@ import (
 	"github.com/slopipe/slopipe/exporters/clickhouseexporter"
 	"github.com/slopipe/slopipe/processors/sliprocessor"
 	"github.com/slopipe/slopipe/processors/tenantprocessor"
+	"github.com/slopipe/slopipe/receivers/billingreceiver"
 	"github.com/slopipe/slopipe/receivers/prometheusremotewritereceiver"
 	"github.com/slopipe/slopipe/slo/sloextension"
 	"github.com/slopipe/slopipe/store/storeextension"
@@ -31,6 +32,7 @@ func components() (otelcol.Factories, error) {
 	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
 		otlpreceiver.NewFactory(),
 		prometheusremotewritereceiver.NewFactory(),
+		billingreceiver.NewFactory(),
 	); err != nil {
 		return f, err
 	}

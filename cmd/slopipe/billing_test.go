@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slopipe/slopipe/cost/billing"
+	"github.com/slopipe/slopipe/internal/decimal"
+)
+
+// A FOCUS export dropped in SLOPIPE_BILLING_DIR and a CUR 2.0 export
+// imported with `slopipe billing import` land in the store with their
+// files' totals, to the last digit; the same file imported again leaves
+// one copy; a broken file is refused with file:line.
+func TestDaemonImportsBillingExports(t *testing.T) {
+	dir := t.TempDir()
+	inbox := filepath.Join(dir, "inbox")
+	ep := newEndpoints(t)
+	d := startDaemon(t, filepath.Join(dir, "data"), ep, []string{"SLOPIPE_BILLING_DIR=" + inbox})
+	defer d.stop()
+
+	focus, err := os.ReadFile(filepath.Join("..", "..", "cost", "billing", "testdata", "focus.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := billing.Read(strings.NewReader(string(focus)), "focus.csv", billing.FOCUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]decimal.Decimal{}
+	for _, it := range items {
+		want[it.BillingCurrency] = want[it.BillingCurrency].Add(it.BilledCost)
+	}
+	if err := os.WriteFile(filepath.Join(inbox, "focus.csv"), focus, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const sql = "SELECT BillingCurrency, toString(sum(BilledCost)) FROM otel.slopipe_billing_line_items_current GROUP BY BillingCurrency ORDER BY BillingCurrency FORMAT TSV"
+	expect := func() string {
+		var b strings.Builder
+		for _, c := range []string{"EUR", "USD"} {
+			if v, ok := want[c]; ok {
+				b.WriteString(c + "\t" + v.String() + "\n")
+			}
+		}
+		return strings.TrimSpace(b.String())
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for query(t, ep.clickhouseHTTP, sql) != expect {
+		if time.Now().After(deadline) {
+			t.Fatalf("stored totals %q, want the file's %q:\n%s", query(t, ep.clickhouseHTTP, sql), expect, d.out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// The CLI, twice: one copy.
+	cur := filepath.Join("..", "..", "cost", "billing", "testdata", "cur2.csv")
+	for range 2 {
+		if out, code := cli(t, ep.api, "billing", "import", cur); code != 0 || !strings.Contains(out, "aws-cur2, 9 rows") {
+			t.Fatalf("billing import exited %d:\n%s", code, out)
+		}
+	}
+	if got := query(t, ep.clickhouseHTTP, "SELECT count() FROM otel.slopipe_billing_line_items_current WHERE Provider = 'AWS' AND BillingAccountId = '999900000001'"); got != "9" {
+		t.Errorf("%s CUR rows visible after importing twice, want 9", got)
+	}
+
+	before := query(t, ep.clickhouseHTTP, sql)
+	broken := filepath.Join(dir, "broken.csv")
+	if err := os.WriteFile(broken, []byte(strings.Replace(string(focus), "12.5", "12..5", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := cli(t, ep.api, "billing", "import", broken); code == 0 || !strings.Contains(out, "broken.csv:2: column") {
+		t.Errorf("a broken file: exit %d:\n%s", code, out)
+	}
+	if got := query(t, ep.clickhouseHTTP, sql); got != before {
+		t.Errorf("after a refused file the totals are %q, want still %q", got, before)
+	}
+}

@@ -1,0 +1,322 @@
+package billingreceiver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
+	"go.uber.org/zap"
+
+	"github.com/slopipe/slopipe/cost/billing"
+	"github.com/slopipe/slopipe/internal/decimal"
+	"github.com/slopipe/slopipe/internal/periodic"
+	"github.com/slopipe/slopipe/slo/sloextension"
+	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/storeextension"
+)
+
+type billingReceiver struct {
+	cfg    *Config
+	inbox  string
+	logger *zap.Logger
+	next   consumer.Logs
+	st     store.Store
+	loops  periodic.Loops
+	// importing serializes imports: the inbox scan and uploads may run at
+	// once, and two imports of the same slice must complete in order.
+	importing sync.Mutex
+	ctx       context.Context
+	stop      context.CancelFunc
+}
+
+func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) *billingReceiver {
+	return &billingReceiver{cfg: cfg, inbox: cfg.inbox(), logger: set.Logger, next: next}
+}
+
+// Sub-directories of the inbox.
+const (
+	importedDir = "imported"
+	rejectedDir = "rejected"
+)
+
+func (r *billingReceiver) Start(_ context.Context, host component.Host) error {
+	st, err := storeextension.FromHost(host, r.cfg.Store)
+	if err != nil {
+		return fmt.Errorf("billing: store: %w", err)
+	}
+	r.st = st
+	for _, dir := range []string{r.inbox, filepath.Join(r.inbox, importedDir), filepath.Join(r.inbox, rejectedDir)} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("billing: inbox: %w", err)
+		}
+	}
+	if r.cfg.API != (component.ID{}) {
+		engine, err := sloextension.FromHost(host, r.cfg.API)
+		if err != nil {
+			return fmt.Errorf("billing: api: %w", err)
+		}
+		engine.HandleAPI("POST /api/v1/billing/import", http.HandlerFunc(r.upload))
+	}
+	r.ctx, r.stop = context.WithCancel(context.Background())
+	r.loops.Every(r.cfg.PollInterval, r.scan)
+	return nil
+}
+
+func (r *billingReceiver) Shutdown(context.Context) error {
+	if r.stop != nil {
+		r.stop()
+	}
+	r.loops.Stop()
+	return nil
+}
+
+// Result is what one import wrote; its JSON is the upload API's answer.
+type Result struct {
+	ImportID string         `json:"import_id"`
+	File     string         `json:"file"`
+	Format   string         `json:"format"`
+	Rows     int            `json:"rows"`
+	Billed   []CurrencySum  `json:"billed_cost"`
+	Slices   []SliceSummary `json:"slices"`
+}
+
+// CurrencySum is a total in one currency.
+type CurrencySum struct {
+	Currency string          `json:"currency"`
+	Total    decimal.Decimal `json:"total"`
+}
+
+// SliceSummary is one (provider, account, billing period) slice the
+// import replaced.
+type SliceSummary struct {
+	Provider           string          `json:"provider"`
+	BillingAccountID   string          `json:"billing_account_id"`
+	BillingPeriodStart time.Time       `json:"billing_period_start"`
+	Rows               uint64          `json:"rows"`
+	BilledCost         decimal.Decimal `json:"billed_cost"`
+}
+
+// ImportError is a file refused for its content: 400 to an upload, the
+// rejected folder for the inbox.
+type ImportError struct{ Err error }
+
+func (e *ImportError) Error() string { return e.Err.Error() }
+func (e *ImportError) Unwrap() error { return e.Err }
+
+// importFile reads a billing export whole, then writes it as one import
+// per provider in it; a file with any bad row writes nothing.
+func (r *billingReceiver) importFile(ctx context.Context, name string, data io.Reader) (*Result, error) {
+	items, format, err := billing.ReadDetect(data, name)
+	if err != nil {
+		return nil, &ImportError{err}
+	}
+	r.importing.Lock()
+	defer r.importing.Unlock()
+	res := &Result{ImportID: newImportID(), File: name, Format: format.String(), Rows: len(items)}
+	byProvider := map[string][]store.BillingLineItem{}
+	sums := map[string]decimal.Decimal{}
+	for i := range items {
+		it := &items[i]
+		p := provider(format, it)
+		byProvider[p] = append(byProvider[p], it.BillingLineItem)
+		sums[it.BillingCurrency] = sums[it.BillingCurrency].Add(it.BilledCost)
+	}
+	providers := make([]string, 0, len(byProvider))
+	for p := range byProvider {
+		providers = append(providers, p)
+	}
+	sort.Strings(providers)
+	now := time.Now().UTC()
+	// One store import per provider (a FOCUS file may hold several): a
+	// parse error has refused the file before any of them, but a store
+	// failure after the first leaves the providers before it imported.
+	for i, p := range providers {
+		imp := store.BillingImport{ID: fmt.Sprintf("%s-%d", res.ImportID, i), Provider: p, SourceFile: name, ImportedAt: now}
+		slices, err := store.ImportBilling(ctx, r.st, imp, byProvider[p])
+		if err != nil {
+			return nil, fmt.Errorf("importing %s (%s): %w", name, p, err)
+		}
+		for _, s := range slices {
+			res.Slices = append(res.Slices, SliceSummary{Provider: s.Provider, BillingAccountID: s.BillingAccountId,
+				BillingPeriodStart: s.BillingPeriodStart, Rows: s.Rows, BilledCost: s.BilledCost})
+		}
+	}
+	currencies := make([]string, 0, len(sums))
+	for c := range sums {
+		currencies = append(currencies, c)
+	}
+	sort.Strings(currencies)
+	for _, c := range currencies {
+		res.Billed = append(res.Billed, CurrencySum{Currency: c, Total: sums[c]})
+	}
+	r.report(ctx, res)
+	return res, nil
+}
+
+// provider names the slices an item replaces: FOCUS says it per row; the
+// providers' own exports are one provider each.
+func provider(f billing.Format, it *billing.LineItem) string {
+	switch f {
+	case billing.AWSCUR2:
+		return "AWS"
+	case billing.GCP:
+		return "Google Cloud"
+	}
+	if it.ProviderName != "" {
+		return it.ProviderName
+	}
+	return "FOCUS"
+}
+
+// report sends one log record per import down the logs pipeline: who
+// imported what, for audit, beside the service's other logs.
+func (r *billingReceiver) report(ctx context.Context, res *Result) {
+	logs := plog.NewLogs()
+	rl := logs.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("service.name", "slopipe-billing")
+	rec := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	rec.SetTimestamp(pcommon.NewTimestampFromTime(time.Now()))
+	rec.SetSeverityNumber(plog.SeverityNumberInfo)
+	rec.SetSeverityText("INFO")
+	rec.Body().SetStr(fmt.Sprintf("billing import %s of %s: %d rows", res.ImportID, res.File, res.Rows))
+	attrs := rec.Attributes()
+	attrs.PutStr("billing.import_id", res.ImportID)
+	attrs.PutStr("billing.file", res.File)
+	attrs.PutStr("billing.format", res.Format)
+	attrs.PutInt("billing.rows", int64(res.Rows))
+	for _, s := range res.Billed {
+		attrs.PutStr("billing.billed_cost."+s.Currency, s.Total.String())
+	}
+	if err := r.next.ConsumeLogs(ctx, logs); err != nil {
+		r.logger.Warn("the billing import's log record was refused; the import itself is done", zap.Error(err))
+	}
+}
+
+// scan imports every settled file in the inbox, oldest first.
+func (r *billingReceiver) scan() {
+	entries, err := os.ReadDir(r.inbox)
+	if err != nil {
+		r.logger.Error("billing inbox cannot be read", zap.String("inbox", r.inbox), zap.Error(err))
+		return
+	}
+	type candidate struct {
+		name string
+		mod  time.Time
+	}
+	var files []candidate
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".tmp") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || time.Since(info.ModTime()) < r.cfg.Settle {
+			continue
+		}
+		files = append(files, candidate{name, info.ModTime()})
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].mod.Before(files[j].mod) })
+	for _, f := range files {
+		if r.ctx.Err() != nil {
+			return
+		}
+		r.importInbox(f.name)
+	}
+}
+
+// importInbox imports one inbox file and moves it: to imported, or to
+// rejected with the reason beside it. A store failure leaves it in the
+// inbox for the next scan.
+func (r *billingReceiver) importInbox(name string) {
+	path := filepath.Join(r.inbox, name)
+	f, err := os.Open(path)
+	if err != nil {
+		r.logger.Error("billing file cannot be read", zap.String("file", path), zap.Error(err))
+		return
+	}
+	res, err := r.importFile(r.ctx, name, f)
+	f.Close()
+	var bad *ImportError
+	switch {
+	case errors.As(err, &bad):
+		r.logger.Error("billing file refused", zap.String("file", path), zap.Error(err))
+		dst := filepath.Join(r.inbox, rejectedDir, stamped(name))
+		if err := os.Rename(path, dst); err == nil {
+			_ = os.WriteFile(dst+".reason", []byte(bad.Error()+"\n"), 0o644)
+		}
+	case err != nil:
+		r.logger.Warn("billing file not imported yet; tried again at the next scan", zap.String("file", path), zap.Error(err))
+	default:
+		r.logger.Info("billing file imported", zap.String("file", path), zap.String("import_id", res.ImportID), zap.Int("rows", res.Rows))
+		if err := os.Rename(path, filepath.Join(r.inbox, importedDir, stamped(name))); err != nil {
+			r.logger.Error("imported billing file cannot be moved out of the inbox; it would be imported again", zap.Error(err))
+		}
+	}
+}
+
+// stamped prefixes name with the time, so a second file of that name does
+// not replace the first in imported or rejected.
+func stamped(name string) string {
+	return time.Now().UTC().Format("20060102T150405.000000000Z") + "-" + name
+}
+
+// upload is POST /api/v1/billing/import?file=NAME with the export as the
+// body.
+func (r *billingReceiver) upload(w http.ResponseWriter, req *http.Request) {
+	name := filepath.Base(req.URL.Query().Get("file"))
+	if name == "." || name == "/" || name == "" {
+		writeJSON(w, http.StatusBadRequest, apiError{"error", "file: the query parameter names the export, e.g. ?file=focus-2026-11.csv"})
+		return
+	}
+	body := http.MaxBytesReader(w, req.Body, r.cfg.MaxUploadBytes)
+	res, err := r.importFile(req.Context(), name, body)
+	var bad *ImportError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{"error", fmt.Sprintf("%s: larger than max_upload_bytes (%d); drop it in the inbox instead", name, r.cfg.MaxUploadBytes)})
+	case errors.As(err, &bad):
+		writeJSON(w, http.StatusBadRequest, apiError{"error", bad.Error()})
+	case err != nil:
+		w.Header().Set("Retry-After", "30")
+		writeJSON(w, http.StatusServiceUnavailable, apiError{"error", err.Error()})
+	default:
+		writeJSON(w, http.StatusOK, struct {
+			Status string  `json:"status"`
+			Data   *Result `json:"data"`
+		}{"success", res})
+	}
+}
+
+type apiError struct {
+	Status string `json:"status"`
+	Error  string `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func newImportID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}

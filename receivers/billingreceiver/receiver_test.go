@@ -1,0 +1,244 @@
+package billingreceiver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/slopipe/slopipe/cost/billing"
+	"github.com/slopipe/slopipe/internal/decimal"
+	"github.com/slopipe/slopipe/slo/evaluator"
+	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m, "billingreceiver")) }
+
+// api stands in for the slo extension's API server.
+type api struct{ mux *http.ServeMux }
+
+func (api) Start(context.Context, component.Host) error             { return nil }
+func (api) Shutdown(context.Context) error                          { return nil }
+func (api) Snapshot() *evaluator.Snapshot                           { return &evaluator.Snapshot{} }
+func (api) OnEvaluation(func(context.Context, *evaluator.Snapshot)) {}
+func (a api) HandleAPI(p string, h http.Handler)                    { a.mux.Handle(p, h) }
+
+type storeComponent struct{ st store.Store }
+
+func (storeComponent) Start(context.Context, component.Host) error { return nil }
+func (storeComponent) Shutdown(context.Context) error              { return nil }
+func (s storeComponent) Store() store.Store                        { return s.st }
+
+type host map[component.ID]component.Component
+
+func (h host) GetExtensions() map[component.ID]component.Component { return h }
+
+type harness struct {
+	t     *testing.T
+	st    store.Store
+	cfg   *Config
+	logs  *consumertest.LogsSink
+	mux   *http.ServeMux
+	inbox string
+}
+
+func start(t *testing.T) *harness {
+	h := &harness{t: t, st: storetest.Open(t), logs: new(consumertest.LogsSink), mux: http.NewServeMux(), inbox: t.TempDir()}
+	h.cfg = createDefaultConfig().(*Config)
+	h.cfg.Inbox, h.cfg.PollInterval, h.cfg.Settle = h.inbox, 50*time.Millisecond, 0
+	set := receivertest.NewNopSettings(Type)
+	set.Logger = zaptest.NewLogger(t)
+	r, err := NewFactory().CreateLogs(context.Background(), set, h.cfg, h.logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(context.Background(), host{h.cfg.Store: storeComponent{h.st}, h.cfg.API: api{h.mux}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Shutdown(context.Background()) })
+	return h
+}
+
+// drop writes a file into the inbox as a copy does: under a temporary
+// name, then renamed.
+func (h *harness) drop(name, content string) {
+	h.t.Helper()
+	tmp := filepath.Join(h.inbox, name+".part")
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(h.inbox, name)); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// waitGone waits for the inbox to take the file away.
+func (h *harness) waitGone(name string) {
+	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(h.inbox, name)); os.IsNotExist(err) {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s still in the inbox", name)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (h *harness) total() string {
+	h.t.Helper()
+	totals, err := store.BillingTotals(context.Background(), h.st, time.Time{}, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), "")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var parts []string
+	for _, tt := range totals {
+		parts = append(parts, tt.Currency+" "+tt.BilledCost.String())
+	}
+	return strings.Join(parts, ", ")
+}
+
+func testdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "cost", "billing", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// fileTotal is the file's BilledCost per currency as the parser reads
+// it (cost/billing's tests check those sums by hand), in total()'s form.
+func fileTotal(t *testing.T, name, csvText string) string {
+	t.Helper()
+	items, err := billing.Read(strings.NewReader(csvText), name, billing.AutoDetect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := map[string]decimal.Decimal{}
+	for _, it := range items {
+		sums[it.BillingCurrency] = sums[it.BillingCurrency].Add(it.BilledCost)
+	}
+	currencies := make([]string, 0, len(sums))
+	for c := range sums {
+		currencies = append(currencies, c)
+	}
+	sort.Strings(currencies)
+	var parts []string
+	for _, c := range currencies {
+		parts = append(parts, c+" "+sums[c].String())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// A FOCUS export dropped in the inbox lands whole; dropped again it leaves
+// one copy; the file moves to imported and an audit log record is sent.
+func TestInboxImportsOnceAndReimportReplaces(t *testing.T) {
+	h := start(t)
+	focus := testdata(t, "focus.csv")
+	h.drop("focus-2025-03.csv", focus)
+	h.waitGone("focus-2025-03.csv")
+	first := h.total()
+	if want := fileTotal(t, "focus.csv", focus); first != want || first == "" {
+		t.Fatalf("stored BilledCost %q, want the file's %q exactly", first, want)
+	}
+	h.drop("focus-2025-03.csv", focus)
+	h.waitGone("focus-2025-03.csv")
+	if again := h.total(); again != first {
+		t.Fatalf("after importing the same file again: %s, was %s", again, first)
+	}
+	imported, _ := os.ReadDir(filepath.Join(h.inbox, importedDir))
+	if len(imported) != 2 {
+		t.Errorf("%d files in imported, want both imports", len(imported))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for h.logs.LogRecordCount() < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if h.logs.LogRecordCount() != 2 {
+		t.Errorf("%d audit log records, want one per import", h.logs.LogRecordCount())
+	}
+}
+
+// A corrupt file is refused whole, moved to rejected with file:line and
+// column in its reason; what was imported before is untouched.
+func TestCorruptFileIsRejectedWhole(t *testing.T) {
+	h := start(t)
+	focus := testdata(t, "focus.csv")
+	h.drop("march.csv", focus)
+	h.waitGone("march.csv")
+	before := h.total()
+	lines := strings.Split(focus, "\n")
+	// The same slices, restated, with one amount unreadable on line 4.
+	cols := strings.Split(lines[0], ",")
+	billed := -1
+	for i, c := range cols {
+		if strings.TrimSpace(c) == "BilledCost" {
+			billed = i
+		}
+	}
+	row := strings.Split(lines[3], ",")
+	row[billed] = "12,50x"
+	lines[3] = strings.Join(row, ",")
+	h.drop("march-restated.csv", strings.Join(lines, "\n"))
+	h.waitGone("march-restated.csv")
+	if after := h.total(); after != before {
+		t.Fatalf("a refused file changed the totals: %s, was %s", after, before)
+	}
+	rejected, _ := filepath.Glob(filepath.Join(h.inbox, rejectedDir, "*-march-restated.csv.reason"))
+	if len(rejected) != 1 {
+		t.Fatalf("no reason in rejected: %v", rejected)
+	}
+	reason, _ := os.ReadFile(rejected[0])
+	if !strings.Contains(string(reason), "march-restated.csv:4:") {
+		t.Errorf("reason %q does not name file:line", reason)
+	}
+}
+
+// The upload API imports a body and answers what it wrote, or 400 with
+// file:line.
+func TestUploadAPI(t *testing.T) {
+	h := start(t)
+	srv := httptest.NewServer(h.mux)
+	defer srv.Close()
+	post := func(name, body string) (int, map[string]any) {
+		resp, err := http.Post(srv.URL+"/api/v1/billing/import?file="+name, "text/csv", bytes.NewBufferString(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	code, out := post("cur.csv", testdata(t, "cur2.csv"))
+	if code != 200 {
+		t.Fatalf("%d %v", code, out)
+	}
+	data := out["data"].(map[string]any)
+	if data["format"] != "aws-cur2" || data["rows"].(float64) != 9 || len(data["slices"].([]any)) == 0 {
+		t.Errorf("answer %v", data)
+	}
+	code, out = post("broken.csv", "BillingAccountId,BilledCost\nA1,abc\n")
+	if code != 400 || !strings.Contains(out["error"].(string), "broken.csv:1:") && !strings.Contains(out["error"].(string), "broken.csv:2:") {
+		t.Errorf("broken file: %d %v", code, out)
+	}
+	if code, out = post("", "x"); code != 400 {
+		t.Errorf("no name: %d %v", code, out)
+	}
+}
