@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/slopipe/slopipe/cost/costextension"
 	"github.com/slopipe/slopipe/receivers/billingreceiver"
 	"github.com/slopipe/slopipe/slo/sloapi"
 )
@@ -93,4 +94,53 @@ func printImport(w io.Writer, res *billingreceiver.Result) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.Provider, s.BillingAccountID, s.BillingPeriodStart.Format("2006-01"), s.Rows, s.BilledCost)
 	}
 	tw.Flush()
+}
+
+// costCommand is `slopipe cost report`: a month's allocated cost by group.
+func costCommand() *cobra.Command {
+	var addr, month, groupBy string
+	var raw bool
+	cmd := &cobra.Command{Use: "cost", Short: "Allocated cost from the running daemon"}
+	report := &cobra.Command{
+		Use:   "report [--month YYYY-MM] [--group-by tenant|team|service|category]",
+		Short: "Print a month's allocated cost by tenant, team, service or category",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			start := time.Now().UTC()
+			if month != "" {
+				m, err := time.Parse("2006-01", month)
+				if err != nil {
+					return fmt.Errorf("--month %q: not a month like 2026-11", month)
+				}
+				start = m
+			}
+			start = time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)
+			q := url.Values{"from": {start.Format(time.DateOnly)}, "to": {start.AddDate(0, 1, 0).Format(time.DateOnly)},
+				"group_by": {groupBy}, "granularity": {"month"}}
+			_, body, err := callAPI(c.Context(), apiAddr(addr), http.MethodGet, "/api/v1/cost", q, nil, http.StatusOK)
+			if err != nil {
+				return err
+			}
+			if raw {
+				_, err = c.OutOrStdout().Write(body)
+				return err
+			}
+			entries, err := decodeData[[]costextension.CostEntry](apiAddr(addr), body)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintf(tw, "%s\tCURRENCY\tCOST\t\n", strings.ToUpper(groupBy))
+			for _, e := range entries {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t\n", e.Group, e.Currency, e.Cost)
+			}
+			return tw.Flush()
+		},
+	}
+	report.Flags().StringVar(&addr, "api", "", "the daemon's API, host:port or URL (default $"+apiAddrEnv+", else "+sloapi.DefaultAddr+")")
+	report.Flags().StringVar(&month, "month", "", "the month, YYYY-MM (default this month)")
+	report.Flags().StringVar(&groupBy, "group-by", "tenant", "tenant, team, service or category")
+	report.Flags().BoolVar(&raw, "json", false, "print the API's JSON answer instead of a table")
+	cmd.AddCommand(report)
+	return cmd
 }

@@ -78,3 +78,37 @@ func TestDaemonImportsBillingExports(t *testing.T) {
 		t.Errorf("after a refused file the totals are %q, want still %q", got, before)
 	}
 }
+
+// This month's bill, allocated: `slopipe cost report` shows each tenant's
+// tagged cost and the untagged rest as unallocated, summing to the bill.
+func TestDaemonAllocatesCostByTenant(t *testing.T) {
+	dir := t.TempDir()
+	ep := newEndpoints(t)
+	d := startDaemon(t, filepath.Join(dir, "data"), ep, []string{"SLOPIPE_COST_INTERVAL=1s"})
+	defer d.stop()
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	month := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	at := today.Add(time.Hour).Format(time.RFC3339)
+	end := today.Add(2 * time.Hour).Format(time.RFC3339)
+	csv := "BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BillingCurrency,BilledCost,EffectiveCost,ListCost,ContractedCost,ChargeCategory,ServiceName,ProviderName,Tags\n" +
+		strings.Join([]string{"A1", month.Format(time.RFC3339), month.AddDate(0, 1, 0).Format(time.RFC3339), at, end, "USD", "12.345", "12.345", "13", "12.345", "Usage", "EC2", "AWS", `"{""tenant"":""acme""}"`}, ",") + "\n" +
+		strings.Join([]string{"A1", month.Format(time.RFC3339), month.AddDate(0, 1, 0).Format(time.RFC3339), at, end, "USD", "0.655", "0.655", "1", "0.655", "Usage", "S3", "AWS", "{}"}, ",") + "\n"
+	file := filepath.Join(dir, "this-month.csv")
+	if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := cli(t, ep.api, "billing", "import", file); code != 0 {
+		t.Fatalf("billing import exited %d:\n%s", code, out)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, code := cli(t, ep.api, "cost", "report", "--group-by", "tenant")
+		if code == 0 && strings.Contains(out, "acme") && strings.Contains(out, "12.345") && strings.Contains(out, "unallocated") && strings.Contains(out, "0.655") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cost report exited %d:\n%s\n%s", code, out, d.out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
 	"github.com/slopipe/slopipe/alerting/alertingextension"
+	"github.com/slopipe/slopipe/cost/costextension"
 	"github.com/slopipe/slopipe/exporters/clickhouseexporter"
 	"github.com/slopipe/slopipe/processors/sliprocessor"
 	"github.com/slopipe/slopipe/processors/tenantprocessor"
@@ -59,6 +60,7 @@ func components() (otelcol.Factories, error) {
 		healthcheckextension.NewFactory(),
 		sloextension.NewFactory(),
 		alertingextension.NewFactory(),
+		costextension.NewFactory(),
 	); err != nil {
 		return f, err
 	}

@@ -84,7 +84,7 @@ func newCommand() *cobra.Command {
 	})
 	// run prints the error once, located.
 	cmd.SilenceErrors = true
-	cmd.AddCommand(sloCommand(), silenceCommand(), gateCommand(), billingCommand())
+	cmd.AddCommand(sloCommand(), silenceCommand(), gateCommand(), billingCommand(), costCommand())
 	cmd.AddCommand(&cobra.Command{
 		Use:   "print-default-config",
 		Short: "Print the built-in configuration slopipe runs without --config",
