@@ -21,6 +21,7 @@ import (
 
 	"github.com/slopipe/slopipe/alerting/manager"
 	"github.com/slopipe/slopipe/alerting/pipeline"
+	"github.com/slopipe/slopipe/internal/apijson"
 )
 
 // maxBody bounds a silence request.
@@ -53,7 +54,7 @@ type AddedSilence struct {
 }
 
 func (a *api) alerts(w http.ResponseWriter, _ *http.Request) {
-	writeData(w, a.m.Alerts())
+	apijson.Data(w, a.m.Alerts())
 }
 
 func (a *api) listSilences(w http.ResponseWriter, _ *http.Request) {
@@ -64,36 +65,36 @@ func (a *api) listSilences(w http.ResponseWriter, _ *http.Request) {
 		out[i].Silence = s
 		out[i].Status.State = s.State(now)
 	}
-	writeData(w, out)
+	apijson.Data(w, out)
 }
 
 func (a *api) getSilence(w http.ResponseWriter, r *http.Request) {
 	s := a.m.Silences().Get(r.PathValue("id"))
 	if s == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no silence %q", r.PathValue("id")))
+		apijson.Error(w, http.StatusNotFound, fmt.Sprintf("no silence %q", r.PathValue("id")))
 		return
 	}
 	out := SilenceStatus{Silence: *s}
 	out.Status.State = s.State(a.m.Now())
-	writeData(w, out)
+	apijson.Data(w, out)
 }
 
 func (a *api) addSilence(w http.ResponseWriter, r *http.Request) {
 	s, err := decodeSilence(r.Body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "silence: "+err.Error())
+		apijson.Error(w, http.StatusBadRequest, "silence: "+err.Error())
 		return
 	}
 	id, err := a.m.Silences().Add(r.Context(), s, a.m.Now())
 	if err != nil {
 		if errors.Is(err, pipeline.ErrStore) {
-			writeError(w, http.StatusServiceUnavailable, err.Error())
+			apijson.Error(w, http.StatusServiceUnavailable, err.Error())
 			return
 		}
-		writeError(w, http.StatusBadRequest, "silence: "+err.Error())
+		apijson.Error(w, http.StatusBadRequest, "silence: "+err.Error())
 		return
 	}
-	writeData(w, AddedSilence{SilenceID: id})
+	apijson.Data(w, AddedSilence{SilenceID: id})
 }
 
 // decodeSilence reads the one silence a request body holds, refusing
@@ -123,53 +124,33 @@ func (a *api) expireSilence(w http.ResponseWriter, r *http.Request) {
 	found, err := a.m.Silences().Expire(r.Context(), r.PathValue("id"), a.m.Now())
 	switch {
 	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+		apijson.Error(w, http.StatusServiceUnavailable, err.Error())
 	case !found:
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no silence %q", r.PathValue("id")))
+		apijson.Error(w, http.StatusNotFound, fmt.Sprintf("no silence %q", r.PathValue("id")))
 	default:
-		writeData(w, AddedSilence{SilenceID: r.PathValue("id")})
+		apijson.Data(w, AddedSilence{SilenceID: r.PathValue("id")})
 	}
 }
 
 func (a *api) deployGate(w http.ResponseWriter, r *http.Request) {
 	service := strings.TrimSpace(r.URL.Query().Get("service"))
 	if service == "" {
-		writeError(w, http.StatusBadRequest, "service: the query parameter is required, e.g. /api/v1/deploy-gate?service=checkout")
+		apijson.Error(w, http.StatusBadRequest, "service: the query parameter is required, e.g. /api/v1/deploy-gate?service=checkout")
 		return
 	}
 	d, err := a.m.Gate(service, r.URL.Query().Get("tenant"))
 	if errors.Is(err, manager.ErrNoEvaluation) {
 		w.Header().Set("Retry-After", "30")
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+		apijson.Error(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		apijson.Error(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	status := http.StatusOK
 	if !d.Allowed {
 		status = http.StatusLocked
 	}
-	writeJSON(w, status, d)
-}
-
-func writeData(w http.ResponseWriter, data any) {
-	writeJSON(w, http.StatusOK, struct {
-		Status string `json:"status"`
-		Data   any    `json:"data"`
-	}{"success", data})
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-	}{"error", msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	apijson.Write(w, status, d)
 }

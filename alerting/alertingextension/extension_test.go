@@ -17,49 +17,12 @@ import (
 
 	"github.com/slopipe/slopipe/slo"
 	"github.com/slopipe/slopipe/slo/evaluator"
-	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/slo/sloextension/sloextensiontest"
+	"github.com/slopipe/slopipe/store/storeextension/storeextensiontest"
 	"github.com/slopipe/slopipe/store/storetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m, "alertingextension")) }
-
-// fakeEngine stands in for the slo extension: the test hands it
-// evaluations.
-type fakeEngine struct {
-	mu        sync.Mutex
-	observers []func(context.Context, *evaluator.Snapshot)
-	mux       *http.ServeMux
-}
-
-func (*fakeEngine) Start(context.Context, component.Host) error { return nil }
-func (*fakeEngine) Shutdown(context.Context) error              { return nil }
-func (*fakeEngine) Snapshot() *evaluator.Snapshot               { return &evaluator.Snapshot{} }
-func (f *fakeEngine) HandleAPI(p string, h http.Handler)        { f.mux.Handle(p, h) }
-
-func (f *fakeEngine) OnEvaluation(fn func(context.Context, *evaluator.Snapshot)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.observers = append(f.observers, fn)
-}
-
-func (f *fakeEngine) evaluate(snap *evaluator.Snapshot) {
-	f.mu.Lock()
-	observers := f.observers
-	f.mu.Unlock()
-	for _, fn := range observers {
-		fn(context.Background(), snap)
-	}
-}
-
-type storeComponent struct{ st store.Store }
-
-func (storeComponent) Start(context.Context, component.Host) error { return nil }
-func (storeComponent) Shutdown(context.Context) error              { return nil }
-func (s storeComponent) Store() store.Store                        { return s.st }
-
-type host map[component.ID]component.Component
-
-func (h host) GetExtensions() map[component.ID]component.Component { return h }
 
 // burning is an evaluation where checkout's page fires for tenant, at at.
 func burning(tenant string, at time.Time) *evaluator.Snapshot {
@@ -114,8 +77,8 @@ func TestReloadKeepsTheLastGoodConfiguration(t *testing.T) {
 
 	cfg := createDefaultConfig().(*Config)
 	cfg.ConfigFile, cfg.ReloadPeriod, cfg.FlushInterval = file, 100*time.Millisecond, 20*time.Millisecond
-	engine := &fakeEngine{mux: http.NewServeMux()}
-	h := host{cfg.Store: storeComponent{storetest.Open(t)}, cfg.SLO: engine}
+	engine := sloextensiontest.NewEngine()
+	h := storeextensiontest.NewHostWith(cfg.Store, storetest.Open(t), map[component.ID]component.Component{cfg.SLO: engine})
 	x := newExtension(cfg, componenttest.NewNopTelemetrySettings())
 	if err := x.Start(context.Background(), h); err != nil {
 		t.Fatal(err)
@@ -138,7 +101,7 @@ func TestReloadKeepsTheLastGoodConfiguration(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	engine.evaluate(burning("acme", time.Now()))
+	engine.Evaluate(burning("acme", time.Now()))
 	waitFor("first:acme")
 
 	write("route:\n  receiver: hook\n  group_wait: soon\nreceivers:\n  - name: hook\n")
@@ -151,13 +114,13 @@ func TestReloadKeepsTheLastGoodConfiguration(t *testing.T) {
 	}
 	snap := burning("beta", time.Now())
 	snap.Results = append(snap.Results, burning("acme", time.Now()).Results...)
-	engine.evaluate(snap)
+	engine.Evaluate(snap)
 	waitFor("first:beta")
 
 	write(strings.ReplaceAll(webhookConfig, "{{URL}}", second.URL))
 	time.Sleep(500 * time.Millisecond) // a reload period or more
 	snap = burning("gamma", time.Now())
-	engine.evaluate(snap)
+	engine.Evaluate(snap)
 	waitFor("second:gamma")
 	if x.failures() != 1 {
 		t.Errorf("%d reload failures counted, want 1", x.failures())
@@ -172,7 +135,7 @@ func TestStartRefusesABrokenConfiguration(t *testing.T) {
 	}
 	cfg := createDefaultConfig().(*Config)
 	cfg.ConfigFile = file
-	h := host{cfg.Store: storeComponent{storetest.Open(t)}, cfg.SLO: &fakeEngine{mux: http.NewServeMux()}}
+	h := storeextensiontest.NewHostWith(cfg.Store, storetest.Open(t), map[component.ID]component.Component{cfg.SLO: sloextensiontest.NewEngine()})
 	err := newExtension(cfg, componenttest.NewNopTelemetrySettings()).Start(context.Background(), h)
 	if err == nil || !strings.Contains(err.Error(), file+`:2: route.receiver: "nobody" is not a receiver`) {
 		t.Fatalf("Start: %v", err)
@@ -203,9 +166,9 @@ func TestReloadTakesUpARotatedSecretFile(t *testing.T) {
 	}
 	cfg := createDefaultConfig().(*Config)
 	cfg.ConfigFile, cfg.ReloadPeriod, cfg.FlushInterval = file, 100*time.Millisecond, 20*time.Millisecond
-	engine := &fakeEngine{mux: http.NewServeMux()}
+	engine := sloextensiontest.NewEngine()
 	x := newExtension(cfg, componenttest.NewNopTelemetrySettings())
-	if err := x.Start(context.Background(), host{cfg.Store: storeComponent{storetest.Open(t)}, cfg.SLO: engine}); err != nil {
+	if err := x.Start(context.Background(), storeextensiontest.NewHostWith(cfg.Store, storetest.Open(t), map[component.ID]component.Component{cfg.SLO: engine})); err != nil {
 		t.Fatal(err)
 	}
 	defer x.Shutdown(context.Background())
@@ -222,7 +185,7 @@ func TestReloadTakesUpARotatedSecretFile(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	engine.evaluate(burning("acme", time.Now()))
+	engine.Evaluate(burning("acme", time.Now()))
 	if got := waitFor(1); len(got) != 1 || got[0] != "Bearer first-token" {
 		t.Fatalf("Authorization %q", got)
 	}
@@ -232,7 +195,7 @@ func TestReloadTakesUpARotatedSecretFile(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	snap := burning("beta", time.Now())
 	snap.Results = append(snap.Results, burning("acme", time.Now()).Results...)
-	engine.evaluate(snap)
+	engine.Evaluate(snap)
 	if got := waitFor(2); len(got) != 2 || got[1] != "Bearer second-token" {
 		t.Fatalf("Authorization %q, want the rotated token", got)
 	}

@@ -55,23 +55,30 @@ func callAPI(ctx context.Context, addr, method, path string, query url.Values, b
 		return 0, nil, fmt.Errorf("--api %q: %w", addr, err)
 	}
 	u.RawQuery = query.Encode()
+	// A reader (a billing export) goes as it is and may take long to
+	// import; anything else is JSON.
 	var reqBody io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	contentType, timeout := "application/json", 30*time.Second
+	switch b := body.(type) {
+	case nil:
+	case io.Reader:
+		reqBody, contentType, timeout = b, "text/csv", 30*time.Minute
+	default:
+		data, err := json.Marshal(b)
 		if err != nil {
 			return 0, nil, err
 		}
-		reqBody = bytes.NewReader(b)
+		reqBody = bytes.NewReader(data)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
 	if err != nil {
 		return 0, nil, fmt.Errorf("--api %q: %w", addr, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if reqBody != nil {
+		req.Header.Set("Content-Type", contentType)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

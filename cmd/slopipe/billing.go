@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,37 +49,10 @@ func uploadBilling(ctx context.Context, addr, file string) (*billingreceiver.Res
 		return nil, err
 	}
 	defer f.Close()
-	base := addr
-	if !strings.Contains(base, "://") {
-		base = "http://" + base
-	}
-	u := strings.TrimSuffix(base, "/") + "/api/v1/billing/import?" + url.Values{"file": {filepath.Base(file)}}.Encode()
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, f)
-	if err != nil {
-		return nil, fmt.Errorf("--api %q: %w", addr, err)
-	}
-	req.Header.Set("Content-Type", "text/csv")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("cannot reach the slopipe API at %s: %w; is the daemon running? set --api or %s", addr, err, apiAddrEnv)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
+	q := url.Values{"file": {filepath.Base(file)}}
+	_, body, err := callAPI(ctx, addr, http.MethodPost, "/api/v1/billing/import", q, io.Reader(f), http.StatusOK)
 	if err != nil {
 		return nil, err
-	}
-	if res.StatusCode != http.StatusOK {
-		var e struct{ Error string }
-		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			return nil, fmt.Errorf("%s", e.Error)
-		}
-		return nil, fmt.Errorf("%s answered %s; is it the slopipe API with the billing receiver?", addr, res.Status)
 	}
 	return decodeData[*billingreceiver.Result](addr, body)
 }

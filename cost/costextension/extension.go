@@ -8,7 +8,6 @@ package costextension
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/slopipe/slopipe/cost/allocation"
+	"github.com/slopipe/slopipe/internal/apijson"
 	"github.com/slopipe/slopipe/internal/decimal"
 	"github.com/slopipe/slopipe/internal/periodic"
 	"github.com/slopipe/slopipe/slo/sloextension"
@@ -138,7 +138,7 @@ func (x *costExtension) serveCost(w http.ResponseWriter, r *http.Request) {
 		}
 		t, err := time.Parse(time.DateOnly, v)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %q is not a date like 2026-11-01", name, v))
+			apijson.Error(w, http.StatusBadRequest, fmt.Sprintf("%s: %q is not a date like 2026-11-01", name, v))
 			return time.Time{}, false
 		}
 		return t, true
@@ -154,7 +154,7 @@ func (x *costExtension) serveCost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !to.After(from) {
-		writeError(w, http.StatusBadRequest, "to: must be after from")
+		apijson.Error(w, http.StatusBadRequest, "to: must be after from")
 		return
 	}
 	groupBy, granularity := q.Get("group_by"), q.Get("granularity")
@@ -166,22 +166,22 @@ func (x *costExtension) serveCost(w http.ResponseWriter, r *http.Request) {
 	}
 	for key := range q {
 		if key != "from" && key != "to" && key != "group_by" && key != "granularity" {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: not a parameter (from, to, group_by, granularity)", key))
+			apijson.Error(w, http.StatusBadRequest, fmt.Sprintf("%s: not a parameter (from, to, group_by, granularity)", key))
 			return
 		}
 	}
 	if !contains(store.CostGroupBy, groupBy) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("group_by: %q is not one of %s", groupBy, strings.Join(store.CostGroupBy, ", ")))
+		apijson.Error(w, http.StatusBadRequest, fmt.Sprintf("group_by: %q is not one of %s", groupBy, strings.Join(store.CostGroupBy, ", ")))
 		return
 	}
 	if granularity != "day" && granularity != "month" {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("granularity: %q is not day or month", granularity))
+		apijson.Error(w, http.StatusBadRequest, fmt.Sprintf("granularity: %q is not day or month", granularity))
 		return
 	}
 	totals, err := store.CostTotals(r.Context(), x.st, from, to, groupBy, granularity)
 	if err != nil {
 		w.Header().Set("Retry-After", "30")
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+		apijson.Error(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
 	layout := time.DateOnly
@@ -192,10 +192,7 @@ func (x *costExtension) serveCost(w http.ResponseWriter, r *http.Request) {
 	for i, t := range totals {
 		out[i] = CostEntry{Period: t.Period.Format(layout), Group: t.Group, Currency: t.Currency, Cost: t.Cost}
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Status string      `json:"status"`
-		Data   []CostEntry `json:"data"`
-	}{"success", out})
+	apijson.Data(w, out)
 }
 
 func contains(list []string, s string) bool {
@@ -205,17 +202,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-	}{"error", msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

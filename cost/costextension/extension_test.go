@@ -15,30 +15,13 @@ import (
 
 	"github.com/slopipe/slopipe/cost/allocation"
 	"github.com/slopipe/slopipe/internal/decimal"
-	"github.com/slopipe/slopipe/slo/evaluator"
+	"github.com/slopipe/slopipe/slo/sloextension/sloextensiontest"
 	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/storeextension/storeextensiontest"
 	"github.com/slopipe/slopipe/store/storetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m, "costextension")) }
-
-type api struct{ mux *http.ServeMux }
-
-func (api) Start(context.Context, component.Host) error             { return nil }
-func (api) Shutdown(context.Context) error                          { return nil }
-func (api) Snapshot() *evaluator.Snapshot                           { return &evaluator.Snapshot{} }
-func (api) OnEvaluation(func(context.Context, *evaluator.Snapshot)) {}
-func (a api) HandleAPI(p string, h http.Handler)                    { a.mux.Handle(p, h) }
-
-type storeComponent struct{ st store.Store }
-
-func (storeComponent) Start(context.Context, component.Host) error { return nil }
-func (storeComponent) Shutdown(context.Context) error              { return nil }
-func (s storeComponent) Store() store.Store                        { return s.st }
-
-type host map[component.ID]component.Component
-
-func (h host) GetExtensions() map[component.ID]component.Component { return h }
 
 // A shared line and two tenants whose ingest volumes are 3:1: the shared
 // cost splits 3:1 to the cent, tagged costs go to their tenant, an
@@ -71,10 +54,10 @@ func TestSharedCostSplitsByIngestVolume(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Interval, cfg.LookbackDays = time.Hour, 2
 	cfg.Rules.Shared = []allocation.SharedPool{{Name: "platform", Services: []string{"observability"}, Driver: "ingest_bytes"}}
-	mux := http.NewServeMux()
+	engine := sloextensiontest.NewEngine()
 	x := newExtension(cfg, componenttest.NewNopTelemetrySettings())
 	x.now = func() time.Time { return day.Add(30 * time.Hour) }
-	if err := x.Start(ctx, host{cfg.Store: storeComponent{st}, cfg.API: api{mux}}); err != nil {
+	if err := x.Start(ctx, storeextensiontest.NewHostWith(cfg.Store, st, map[component.ID]component.Component{cfg.API: engine})); err != nil {
 		t.Fatal(err)
 	}
 	defer x.Shutdown(ctx)
@@ -82,7 +65,7 @@ func TestSharedCostSplitsByIngestVolume(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(engine.Handler())
 	defer srv.Close()
 	get := func(query string) (int, []CostEntry, string) {
 		resp, err := http.Get(srv.URL + "/api/v1/cost?" + query)

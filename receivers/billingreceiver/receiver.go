@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +23,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/slopipe/slopipe/cost/billing"
+	"github.com/slopipe/slopipe/internal/apijson"
 	"github.com/slopipe/slopipe/internal/decimal"
 	"github.com/slopipe/slopipe/internal/periodic"
 	"github.com/slopipe/slopipe/slo/sloextension"
@@ -281,7 +281,7 @@ func stamped(name string) string {
 func (r *billingReceiver) upload(w http.ResponseWriter, req *http.Request) {
 	name := filepath.Base(req.URL.Query().Get("file"))
 	if name == "." || name == "/" || name == "" {
-		writeJSON(w, http.StatusBadRequest, apiError{"error", "file: the query parameter names the export, e.g. ?file=focus-2026-11.csv"})
+		apijson.Error(w, http.StatusBadRequest, "file: the query parameter names the export, e.g. ?file=focus-2026-11.csv")
 		return
 	}
 	body := http.MaxBytesReader(w, req.Body, r.cfg.MaxUploadBytes)
@@ -290,29 +290,15 @@ func (r *billingReceiver) upload(w http.ResponseWriter, req *http.Request) {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{"error", fmt.Sprintf("%s: larger than max_upload_bytes (%d); drop it in the inbox instead", name, r.cfg.MaxUploadBytes)})
+		apijson.Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s: larger than max_upload_bytes (%d); drop it in the inbox instead", name, r.cfg.MaxUploadBytes))
 	case errors.As(err, &bad):
-		writeJSON(w, http.StatusBadRequest, apiError{"error", bad.Error()})
+		apijson.Error(w, http.StatusBadRequest, bad.Error())
 	case err != nil:
 		w.Header().Set("Retry-After", "30")
-		writeJSON(w, http.StatusServiceUnavailable, apiError{"error", err.Error()})
+		apijson.Error(w, http.StatusServiceUnavailable, err.Error())
 	default:
-		writeJSON(w, http.StatusOK, struct {
-			Status string  `json:"status"`
-			Data   *Result `json:"data"`
-		}{"success", res})
+		apijson.Data(w, res)
 	}
-}
-
-type apiError struct {
-	Status string `json:"status"`
-	Error  string `json:"error"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 func newImportID() string {

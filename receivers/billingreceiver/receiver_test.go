@@ -20,43 +20,25 @@ import (
 
 	"github.com/slopipe/slopipe/cost/billing"
 	"github.com/slopipe/slopipe/internal/decimal"
-	"github.com/slopipe/slopipe/slo/evaluator"
+	"github.com/slopipe/slopipe/slo/sloextension/sloextensiontest"
 	"github.com/slopipe/slopipe/store"
+	"github.com/slopipe/slopipe/store/storeextension/storeextensiontest"
 	"github.com/slopipe/slopipe/store/storetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m, "billingreceiver")) }
-
-// api stands in for the slo extension's API server.
-type api struct{ mux *http.ServeMux }
-
-func (api) Start(context.Context, component.Host) error             { return nil }
-func (api) Shutdown(context.Context) error                          { return nil }
-func (api) Snapshot() *evaluator.Snapshot                           { return &evaluator.Snapshot{} }
-func (api) OnEvaluation(func(context.Context, *evaluator.Snapshot)) {}
-func (a api) HandleAPI(p string, h http.Handler)                    { a.mux.Handle(p, h) }
-
-type storeComponent struct{ st store.Store }
-
-func (storeComponent) Start(context.Context, component.Host) error { return nil }
-func (storeComponent) Shutdown(context.Context) error              { return nil }
-func (s storeComponent) Store() store.Store                        { return s.st }
-
-type host map[component.ID]component.Component
-
-func (h host) GetExtensions() map[component.ID]component.Component { return h }
 
 type harness struct {
 	t     *testing.T
 	st    store.Store
 	cfg   *Config
 	logs  *consumertest.LogsSink
-	mux   *http.ServeMux
+	api   *sloextensiontest.Engine
 	inbox string
 }
 
 func start(t *testing.T) *harness {
-	h := &harness{t: t, st: storetest.Open(t), logs: new(consumertest.LogsSink), mux: http.NewServeMux(), inbox: t.TempDir()}
+	h := &harness{t: t, st: storetest.Open(t), logs: new(consumertest.LogsSink), api: sloextensiontest.NewEngine(), inbox: t.TempDir()}
 	h.cfg = createDefaultConfig().(*Config)
 	h.cfg.Inbox, h.cfg.PollInterval, h.cfg.Settle = h.inbox, 50*time.Millisecond, 0
 	set := receivertest.NewNopSettings(Type)
@@ -65,7 +47,7 @@ func start(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Start(context.Background(), host{h.cfg.Store: storeComponent{h.st}, h.cfg.API: api{h.mux}}); err != nil {
+	if err := r.Start(context.Background(), storeextensiontest.NewHostWith(h.cfg.Store, h.st, map[component.ID]component.Component{h.cfg.API: h.api})); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Shutdown(context.Background()) })
@@ -214,7 +196,7 @@ func TestCorruptFileIsRejectedWhole(t *testing.T) {
 // file:line.
 func TestUploadAPI(t *testing.T) {
 	h := start(t)
-	srv := httptest.NewServer(h.mux)
+	srv := httptest.NewServer(h.api.Handler())
 	defer srv.Close()
 	post := func(name, body string) (int, map[string]any) {
 		resp, err := http.Post(srv.URL+"/api/v1/billing/import?file="+name, "text/csv", bytes.NewBufferString(body))

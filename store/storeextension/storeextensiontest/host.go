@@ -23,6 +23,15 @@ func NewHostWithID(id component.ID, st store.Store) component.Host {
 	return host{id: openStore{st}}
 }
 
+// NewHostWith is NewHostWithID with other extensions beside the store.
+func NewHostWith(id component.ID, st store.Store, others map[component.ID]component.Component) component.Host {
+	h := host{id: openStore{st}}
+	for k, v := range others {
+		h[k] = v
+	}
+	return h
+}
+
 type host map[component.ID]component.Component
 
 func (h host) GetExtensions() map[component.ID]component.Component { return h }
