@@ -16,6 +16,9 @@ const (
 	LabelTeam      = "team"
 	LabelSeverity  = "severity" // SeverityPage or SeverityTicket
 	LabelWindows   = "windows"  // the window pairs the alert is evaluated on, e.g. "1h/5m,6h/30m"
+	// LabelSource names the source of an alert other than the SLO policy
+	// ("cost"): after a restart its saved alerts go back to it.
+	LabelSource = "source"
 )
 
 const (

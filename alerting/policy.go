@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -85,25 +84,16 @@ func (c PolicyConfig) Validate() error {
 	return nil
 }
 
-// Policy decides which alerts fire from each evaluation. It remembers the
-// alerts it fired, so one that stops is handed on once more as resolved,
-// and it keeps an alert's StartsAt across evaluations and, through
-// Restore, across restarts.
+// Policy decides which alerts fire from each evaluation; its Lifecycle
+// remembers them across evaluations and, through Restore, restarts.
 type Policy struct {
-	cfg    PolicyConfig
-	alerts map[model.Fingerprint]*Alert
+	cfg PolicyConfig
+	*Lifecycle
 }
 
 // NewPolicy returns a policy with no alert firing.
 func NewPolicy(cfg PolicyConfig) *Policy {
-	return &Policy{cfg: cfg, alerts: map[model.Fingerprint]*Alert{}}
-}
-
-// Restore takes the alerts as they were saved before a restart.
-func (p *Policy) Restore(alerts []*Alert) {
-	for _, a := range alerts {
-		p.alerts[a.Fingerprint()] = a
-	}
+	return &Policy{cfg: cfg, Lifecycle: NewLifecycle(cfg.ResolvedRetention)}
 }
 
 // Evaluate returns every alert the pipeline should see at snap's time:
@@ -112,45 +102,12 @@ func (p *Policy) Restore(alerts []*Alert) {
 // removed or the tenant's events left its period.
 func (p *Policy) Evaluate(snap *evaluator.Snapshot) []*Alert {
 	now := snap.EvaluatedAt
-	firing := map[model.Fingerprint]*Alert{}
+	var firing []*Alert
 	for i := range snap.Results {
 		r := &snap.Results[i]
-		for _, a := range p.alertsFor(r, snap.SLOs[r.SLO], now) {
-			firing[a.Fingerprint()] = a
-		}
+		firing = append(firing, p.alertsFor(r, snap.SLOs[r.SLO], now)...)
 	}
-	for fp, a := range firing {
-		if prev, ok := p.alerts[fp]; ok && !prev.Resolved(now) {
-			a.StartsAt = prev.StartsAt
-		}
-		p.alerts[fp] = a
-	}
-	for fp, a := range p.alerts {
-		if _, ok := firing[fp]; ok {
-			continue
-		}
-		if a.EndsAt.IsZero() {
-			resolved := *a
-			resolved.EndsAt, resolved.UpdatedAt = now, now
-			p.alerts[fp] = &resolved
-			continue
-		}
-		if now.Sub(a.EndsAt) > p.cfg.ResolvedRetention {
-			delete(p.alerts, fp)
-		}
-	}
-	return p.Alerts()
-}
-
-// Alerts are the policy's current alerts, firing and recently resolved,
-// sorted by fingerprint.
-func (p *Policy) Alerts() []*Alert {
-	out := make([]*Alert, 0, len(p.alerts))
-	for _, a := range p.alerts {
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Fingerprint() < out[j].Fingerprint() })
-	return out
+	return p.Update(firing, now)
 }
 
 // alertsFor are the alerts firing for one result.

@@ -206,3 +206,42 @@ ORDER BY P, Grp, Currency`, period, column, table, table)
 	}
 	return out, nil
 }
+
+// CostSeries are the allocations of the days in [from, to) by day, tenant,
+// team, service and currency, from each day's latest computation: what
+// budgets and anomaly detection read.
+func CostSeries(ctx context.Context, st Store, from, to time.Time) ([]CostAllocation, error) {
+	table := QuoteIdent(st.Database()) + ".slopipe_cost_allocations"
+	sql := fmt.Sprintf(`SELECT toInt64(toUnixTimestamp(toDateTime(Day, 'UTC'))), toString(TenantId), toString(Team), toString(Service),
+    toString(BillingCurrency), toString(sum(CAST(Cost, 'Decimal(76, 10)')))
+FROM %s
+WHERE Category != 'none'
+  AND Day >= toDate(toDateTime({from:Int64}, 'UTC')) AND Day < toDate(toDateTime({to:Int64}, 'UTC'))
+  AND (Day, ComputedAt) GLOBAL IN (SELECT Day, max(ComputedAt) FROM %s GROUP BY Day)
+GROUP BY Day, TenantId, Team, Service, BillingCurrency
+ORDER BY Day, TenantId, Team, Service, BillingCurrency`, table, table)
+	rows, err := st.Query(ctx, sql, Params{"from": strconv.FormatInt(from.Unix(), 10), "to": strconv.FormatInt(to.Unix(), 10)})
+	if err != nil {
+		return nil, fmt.Errorf("cost series: %w", err)
+	}
+	var out []CostAllocation
+	err = ScanAll(rows, func(r Rows) error {
+		var a CostAllocation
+		var day int64
+		var cost string
+		if err := r.Scan(&day, &a.Tenant, &a.Team, &a.Service, &a.Currency, &cost); err != nil {
+			return err
+		}
+		v, err := decimal.Parse(cost)
+		if err != nil {
+			return err
+		}
+		a.Day, a.Cost = time.Unix(day, 0).UTC(), v
+		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cost series: %w", err)
+	}
+	return out, nil
+}

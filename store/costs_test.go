@@ -57,6 +57,11 @@ func TestCostAllocationsRecomputeReplacesTheDay(t *testing.T) {
 			if len(got) != 1 || got[0].Cost.String() != "12.5" || got[0].Group != "t" {
 				t.Fatalf("after emptying a day: %+v", got)
 			}
+			series, err := store.CostSeries(ctx, st, d1, d2.Add(24*time.Hour))
+			must(err)
+			if len(series) != 1 || series[0].Tenant != "acme" || series[0].Cost.String() != "12.5" || !series[0].Day.Equal(d1) || series[0].Service != "s" {
+				t.Fatalf("series: %+v", series)
+			}
 			if _, err := store.CostTotals(ctx, st, d1, d2, "TenantId; DROP", "day"); err == nil {
 				t.Error("an unknown grouping was accepted")
 			}

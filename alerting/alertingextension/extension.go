@@ -136,6 +136,39 @@ func (x *alertingExtension) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// Sink is what other components get from the alerting extension: a way to
+// fire alerts of their own (cost budgets and anomalies) through the same
+// pipeline as burn-rate alerts.
+type Sink interface {
+	// SetSourceAlerts replaces what source fires now; an alert it no
+	// longer lists resolves.
+	SetSourceAlerts(ctx context.Context, source string, firing []*alerting.Alert) error
+}
+
+// FromHost finds the alerting extension id among the host's extensions.
+func FromHost(host component.Host, id component.ID) (Sink, error) {
+	ext, ok := host.GetExtensions()[id]
+	if !ok {
+		return nil, fmt.Errorf("alerting extension %q is not configured", id)
+	}
+	x, ok := ext.(*alertingExtension)
+	if !ok {
+		sink, isSink := ext.(Sink)
+		if !isSink {
+			return nil, fmt.Errorf("extension %q is not an alerting extension", id)
+		}
+		return sink, nil
+	}
+	if x.manager == nil {
+		return nil, fmt.Errorf("alerting extension %q is not started", id)
+	}
+	return x, nil
+}
+
+func (x *alertingExtension) SetSourceAlerts(ctx context.Context, source string, firing []*alerting.Alert) error {
+	return x.manager.SetSourceAlerts(ctx, source, firing)
+}
+
 // failures are the loads of the configuration file that failed.
 func (x *alertingExtension) failures() int64 {
 	x.mu.Lock()

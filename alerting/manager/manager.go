@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"sync"
 	"time"
 
@@ -60,6 +61,11 @@ type Manager struct {
 	lastEvaluated time.Time
 	forwarding    sync.Mutex // held while a forward is under way
 
+	// sources are the alert sources besides the SLO policy (cost), and
+	// policyAlerts the policy's last alerts: the pipeline always gets all.
+	sources      map[string]*alerting.Lifecycle
+	policyAlerts []*alerting.Alert
+
 	mu         sync.Mutex
 	intervener *timeinterval.Intervener
 	latest     *evaluator.Snapshot
@@ -100,6 +106,7 @@ func New(opts Options) (*Manager, error) {
 		silences: pipeline.NewSilences(opts.Store),
 		nflog:    pipeline.NewNotificationLog(opts.Store),
 		saved:    map[model.Fingerprint]savedState{},
+		sources:  map[string]*alerting.Lifecycle{},
 	}
 	if len(opts.Alertmanagers) > 0 {
 		f, err := notify.NewAlertmanagerForwarder(opts.Alertmanagers, opts.HTTPClient)
@@ -155,15 +162,25 @@ func (m *Manager) Start(ctx context.Context) error {
 		return fmt.Errorf("alert states: %w", err)
 	}
 	alerts := make([]*alerting.Alert, 0, len(rows))
+	bySource := map[string][]*alerting.Alert{}
 	m.mu.Lock()
 	for _, r := range rows {
 		a := &alerting.Alert{Labels: labelSet(r.Labels), Annotations: labelSet(r.Annotations),
 			StartsAt: r.StartsAt, EndsAt: r.EndsAt, UpdatedAt: r.UpdatedAt}
-		alerts = append(alerts, a)
 		m.saved[a.Fingerprint()] = savedState{resolved: !r.EndsAt.IsZero(), startsAt: r.StartsAt}
+		if source := string(a.Labels[alerting.LabelSource]); source != "" {
+			bySource[source] = append(bySource[source], a)
+			continue
+		}
+		alerts = append(alerts, a)
 	}
 	m.mu.Unlock()
 	m.policy.Restore(alerts)
+	m.evaluating.Lock()
+	for source, list := range bySource {
+		m.source(source).Restore(list)
+	}
+	m.evaluating.Unlock()
 	return nil
 }
 
@@ -213,10 +230,54 @@ func (m *Manager) Evaluated(ctx context.Context, snap *evaluator.Snapshot) error
 		return nil // seen already, or older than one that was
 	}
 	m.lastEvaluated = snap.EvaluatedAt
-	now := m.opts.Clock.Now()
-	alerts := m.policy.Evaluate(snap)
+	m.policyAlerts = m.policy.Evaluate(snap)
 	m.mu.Lock()
 	m.latest = snap
+	m.mu.Unlock()
+	return m.process(ctx)
+}
+
+// SetSourceAlerts replaces what source (e.g. "cost") fires now: its alerts
+// go through the same pipeline as the SLO policy's, labelled with the
+// source; one it no longer lists resolves.
+func (m *Manager) SetSourceAlerts(ctx context.Context, source string, firing []*alerting.Alert) error {
+	if source == "" {
+		return errors.New("alert source: empty name")
+	}
+	m.evaluating.Lock()
+	defer m.evaluating.Unlock()
+	now := m.opts.Clock.Now()
+	for _, a := range firing {
+		a.Labels[alerting.LabelSource] = model.LabelValue(source)
+	}
+	m.source(source).Update(firing, now)
+	return m.process(ctx)
+}
+
+// source is source's lifecycle; the caller holds evaluating.
+func (m *Manager) source(name string) *alerting.Lifecycle {
+	l, ok := m.sources[name]
+	if !ok {
+		l = alerting.NewLifecycle(m.opts.Policy.ResolvedRetention)
+		m.sources[name] = l
+	}
+	return l
+}
+
+// process saves, routes and forwards every current alert: the policy's
+// and the sources'. The caller holds evaluating.
+func (m *Manager) process(ctx context.Context) error {
+	now := m.opts.Clock.Now()
+	alerts := append([]*alerting.Alert(nil), m.policyAlerts...)
+	names := make([]string, 0, len(m.sources))
+	for name := range m.sources {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		alerts = append(alerts, m.sources[name].Alerts()...)
+	}
+	m.mu.Lock()
 	m.alerts = alerts
 	m.mu.Unlock()
 	saveErr := m.saveStates(ctx, alerts)

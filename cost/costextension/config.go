@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 
 	"github.com/slopipe/slopipe/cost/allocation"
+	"github.com/slopipe/slopipe/cost/budget"
 )
 
 // Config of the cost extension.
@@ -21,10 +22,18 @@ type Config struct {
 	// providers restate a month to date, so the whole of it and the end of
 	// the last.
 	LookbackDays int `mapstructure:"lookback_days"`
+	// Budgets are monthly budgets per team or tenant; crossing one of
+	// their thresholds (actual or run-rate forecast) is a ticket.
+	Budgets []budget.Budget `mapstructure:"budgets"`
+	// Anomalies: a service's daily cost for a tenant surging above its
+	// trailing median is a ticket.
+	Anomalies budget.AnomalyConfig `mapstructure:"anomalies"`
 	// Store is the store extension; API the slo extension whose endpoint
-	// serves GET /api/v1/cost (empty: none).
-	Store component.ID `mapstructure:"store"`
-	API   component.ID `mapstructure:"api"`
+	// serves GET /api/v1/cost (empty: none); Alerting the alerting
+	// extension cost alerts go through (empty: none).
+	Store    component.ID `mapstructure:"store"`
+	API      component.ID `mapstructure:"api"`
+	Alerting component.ID `mapstructure:"alerting"`
 }
 
 func createDefaultConfig() component.Config {
@@ -32,8 +41,10 @@ func createDefaultConfig() component.Config {
 		Rules:        allocation.DefaultRules(),
 		Interval:     time.Hour,
 		LookbackDays: 35,
+		Anomalies:    budget.DefaultAnomalyConfig(),
 		Store:        component.MustNewID("store"),
 		API:          component.MustNewID("slo"),
+		Alerting:     component.MustNewID("alerting"),
 	}
 }
 
@@ -49,6 +60,19 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Rules.Validate(); err != nil {
 		return fmt.Errorf("rules.%w", err)
+	}
+	names := map[string]bool{}
+	for i := range c.Budgets {
+		if err := c.Budgets[i].Validate(); err != nil {
+			return fmt.Errorf("budgets[%d].%w", i, err)
+		}
+		if names[c.Budgets[i].Name] {
+			return fmt.Errorf("budgets[%d].name: %q is used twice", i, c.Budgets[i].Name)
+		}
+		names[c.Budgets[i].Name] = true
+	}
+	if err := c.Anomalies.Validate(); err != nil {
+		return fmt.Errorf("anomalies.%w", err)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/extension/extensioncapabilities"
 	"go.uber.org/zap"
 
+	"github.com/slopipe/slopipe/alerting/alertingextension"
 	"github.com/slopipe/slopipe/cost/allocation"
 	"github.com/slopipe/slopipe/internal/apijson"
 	"github.com/slopipe/slopipe/internal/decimal"
@@ -31,6 +32,7 @@ type costExtension struct {
 	cfg    *Config
 	logger *zap.Logger
 	st     store.Store
+	sink   alertingextension.Sink // nil: no cost alerts
 	loops  periodic.Loops
 	ctx    context.Context
 	stop   context.CancelFunc
@@ -48,10 +50,13 @@ var _ extensioncapabilities.Dependent = (*costExtension)(nil)
 // Dependencies makes the collector start the store and slo extensions
 // first.
 func (x *costExtension) Dependencies() []component.ID {
-	if x.cfg.API == (component.ID{}) {
-		return []component.ID{x.cfg.Store}
+	deps := []component.ID{x.cfg.Store}
+	for _, id := range []component.ID{x.cfg.API, x.cfg.Alerting} {
+		if id != (component.ID{}) {
+			deps = append(deps, id)
+		}
 	}
-	return []component.ID{x.cfg.Store, x.cfg.API}
+	return deps
 }
 
 func (x *costExtension) Start(_ context.Context, host component.Host) error {
@@ -66,6 +71,11 @@ func (x *costExtension) Start(_ context.Context, host component.Host) error {
 			return fmt.Errorf("cost: api: %w", err)
 		}
 		engine.HandleAPI("GET /api/v1/cost", http.HandlerFunc(x.serveCost))
+	}
+	if x.cfg.Alerting != (component.ID{}) {
+		if x.sink, err = alertingextension.FromHost(host, x.cfg.Alerting); err != nil {
+			return fmt.Errorf("cost: alerting: %w", err)
+		}
 	}
 	x.ctx, x.stop = context.WithCancel(context.Background())
 	x.loops.Every(x.cfg.Interval, func() {
@@ -84,17 +94,26 @@ func (x *costExtension) Shutdown(context.Context) error {
 	return nil
 }
 
-// Recompute allocates the last LookbackDays days again.
+// Recompute allocates the last LookbackDays days again, then fires the
+// budget and anomaly alerts the allocations show.
 func (x *costExtension) Recompute(ctx context.Context) error {
 	x.computing.Lock()
 	defer x.computing.Unlock()
-	today := x.now().UTC().Truncate(24 * time.Hour)
+	now := x.now()
+	today := now.UTC().Truncate(24 * time.Hour)
 	for i := x.cfg.LookbackDays - 1; i >= 0; i-- {
 		if err := x.allocateDay(ctx, today.AddDate(0, 0, -i)); err != nil {
 			return err
 		}
 	}
-	return nil
+	if x.sink == nil {
+		return nil
+	}
+	alerts, err := x.costAlerts(ctx, now)
+	if err != nil {
+		return fmt.Errorf("cost alerts: %w", err)
+	}
+	return x.sink.SetSourceAlerts(ctx, alertSource, alerts)
 }
 
 // allocateDay allocates one day and writes it, replacing what was.

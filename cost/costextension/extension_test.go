@@ -54,6 +54,7 @@ func TestSharedCostSplitsByIngestVolume(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Interval, cfg.LookbackDays = time.Hour, 2
 	cfg.Rules.Shared = []allocation.SharedPool{{Name: "platform", Services: []string{"observability"}, Driver: "ingest_bytes"}}
+	cfg.Alerting = component.ID{}
 	engine := sloextensiontest.NewEngine()
 	x := newExtension(cfg, componenttest.NewNopTelemetrySettings())
 	x.now = func() time.Time { return day.Add(30 * time.Hour) }
