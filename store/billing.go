@@ -216,6 +216,16 @@ type sliceKey struct {
 	periodStart int64 // Unix seconds
 }
 
+// InvalidItemError is a line item the store cannot hold (a time outside
+// 1970–2106, an amount past 38 digits): the file's fault, not the store's.
+type InvalidItemError struct {
+	Index int // in the items given
+	Err   error
+}
+
+func (e *InvalidItemError) Error() string { return fmt.Sprintf("line item %d: %v", e.Index+1, e.Err) }
+func (e *InvalidItemError) Unwrap() error { return e.Err }
+
 func writeBillingLineItems(ctx context.Context, st Store, imp BillingImport, items []BillingLineItem) ([]BillingSlice, error) {
 	b := newBillingLineItems()
 	sums := map[sliceKey]*big.Int{}
@@ -226,7 +236,7 @@ func writeBillingLineItems(ctx context.Context, st Store, imp BillingImport, ite
 		for i := range chunk {
 			it := &chunk[i]
 			if err := b.append(imp, it); err != nil {
-				return nil, fmt.Errorf("line item %d: %w", start+i+1, err)
+				return nil, &InvalidItemError{Index: start + i, Err: err}
 			}
 			k := sliceKey{it.BillingAccountId, it.BillingPeriodStart.Unix()}
 			if sums[k] == nil {

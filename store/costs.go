@@ -77,12 +77,12 @@ func TenantUsage(ctx context.Context, st Store, from, to time.Time) (ingestBytes
 		return out, err
 	}
 	if ingestBytes, err = read(fmt.Sprintf(`SELECT toString(TenantId), toFloat64(sum(Bytes)) FROM %s.slopipe_ingest_usage
-WHERE toInt64(toUnixTimestamp(Minute)) >= {from:Int64} AND toInt64(toUnixTimestamp(Minute)) < {to:Int64}
+WHERE toInt64(toUnixTimestamp(Minute)) >= {from:Int64} AND toInt64(toUnixTimestamp(Minute)) < {to:Int64} AND TenantId != ''
 GROUP BY TenantId`, db)); err != nil {
 		return nil, nil, fmt.Errorf("ingest usage: %w", err)
 	}
 	if requests, err = read(fmt.Sprintf(`SELECT toString(TenantId), toFloat64(sum(Total)) FROM %s.slopipe_sli_events
-WHERE toInt64(toUnixTimestamp(Minute)) >= {from:Int64} AND toInt64(toUnixTimestamp(Minute)) < {to:Int64}
+WHERE toInt64(toUnixTimestamp(Minute)) >= {from:Int64} AND toInt64(toUnixTimestamp(Minute)) < {to:Int64} AND TenantId != ''
 GROUP BY TenantId`, db)); err != nil {
 		return nil, nil, fmt.Errorf("request usage: %w", err)
 	}

@@ -57,6 +57,16 @@ func TestCostAllocationsRecomputeReplacesTheDay(t *testing.T) {
 			if len(got) != 1 || got[0].Cost.String() != "12.5" || got[0].Group != "t" {
 				t.Fatalf("after emptying a day: %+v", got)
 			}
+			// Two currencies for one tenant on one day are two totals.
+			eur := row(d2, "acme", "7")
+			eur.Currency = "EUR"
+			must(store.SaveCostAllocations(ctx, st, d2, []store.CostAllocation{row(d2, "acme", "10"), eur}, t0.Add(3*time.Hour)))
+			got, err = store.CostTotals(ctx, st, d2, d2.Add(24*time.Hour), "tenant", "day")
+			must(err)
+			if len(got) != 2 || got[0].Currency != "EUR" || got[0].Cost.String() != "7" || got[1].Currency != "USD" || got[1].Cost.String() != "10" {
+				t.Fatalf("two currencies: %+v", got)
+			}
+			must(store.SaveCostAllocations(ctx, st, d2, nil, t0.Add(4*time.Hour)))
 			series, err := store.CostSeries(ctx, st, d1, d2.Add(24*time.Hour))
 			must(err)
 			if len(series) != 1 || series[0].Tenant != "acme" || series[0].Cost.String() != "12.5" || !series[0].Day.Equal(d1) || series[0].Service != "s" {

@@ -177,6 +177,9 @@ func (m *Manager) Start(ctx context.Context) error {
 	m.mu.Unlock()
 	m.policy.Restore(alerts)
 	m.evaluating.Lock()
+	// Until the first evaluation, the restored alerts are what fires:
+	// another source's alerts must not make the pipeline forget them.
+	m.policyAlerts = m.policy.Alerts()
 	for source, list := range bySource {
 		m.source(source).Restore(list)
 	}

@@ -746,3 +746,25 @@ func TestConcurrentEvaluationsAreSerialized(t *testing.T) {
 		}
 	}
 }
+
+// After a restart, another source's alerts arriving before the first SLO
+// evaluation do not make the pipeline forget the restored page: no resolve
+// goes out for a burn that goes on.
+func TestRestoredPageSurvivesAnotherSourceFirst(t *testing.T) {
+	s := newScenario(t, pagerConfig, 30*24*time.Hour)
+	s.errorRatio = 0.2
+	s.runUntil(func() bool { return len(s.pd.received()) == 1 }, 30*time.Second, 15*time.Minute, "the page")
+	s.boot()
+	if err := s.m.SetSourceAlerts(s.ctx, "cost", nil); err != nil {
+		t.Fatal(err)
+	}
+	s.m.Flush(s.ctx)
+	s.m.Wait()
+	if !s.firing(alerting.SeverityPage) {
+		t.Fatal("the restored page is not listed before the first evaluation")
+	}
+	s.run(10*time.Minute, time.Minute)
+	if got := actions(s.pd.received()); len(got) != 1 {
+		t.Fatalf("PagerDuty got %v, want only the trigger from before the restart", got)
+	}
+}

@@ -8,6 +8,7 @@ package costextension
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -101,10 +102,20 @@ func (x *costExtension) Recompute(ctx context.Context) error {
 	defer x.computing.Unlock()
 	now := x.now()
 	today := now.UTC().Truncate(24 * time.Hour)
+	// A day that fails does not hold the others back.
+	var errs []error
 	for i := x.cfg.LookbackDays - 1; i >= 0; i-- {
 		if err := x.allocateDay(ctx, today.AddDate(0, 0, -i)); err != nil {
-			return err
+			if ctx.Err() != nil {
+				return err
+			}
+			errs = append(errs, err)
 		}
+	}
+	if len(errs) > 0 {
+		// Alerts from allocations partly stale would resolve and fire
+		// at random: they wait for a full computation.
+		return errors.Join(errs...)
 	}
 	if x.sink == nil {
 		return nil

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -64,8 +65,10 @@ func Parse(s string) (Decimal, error) {
 	mantissa, exp := t, 0
 	if i := strings.IndexAny(t, "eE"); i >= 0 {
 		mantissa = t[:i]
-		var e int
-		if _, err := fmt.Sscan(t[i+1:], &e); err != nil || strings.ContainsAny(t[i+1:], " .") {
+		e, err := strconv.Atoi(t[i+1:])
+		// Beyond ±100 no number of 38 digits with 10 places is written;
+		// bounding it first keeps 10^exp from growing without end.
+		if err != nil || e > 100 || e < -100 {
 			return Decimal{}, fmt.Errorf("%w: %q", ErrSyntax, s)
 		}
 		exp = e

@@ -22,7 +22,7 @@ func TestParseAndString(t *testing.T) {
 			t.Errorf("Parse(%q) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "abc", "1.2.3", "1e", "--1", "0.00000000001", "1e-11", "1,5", "1e99", "NaN", "."} {
+	for _, bad := range []string{"", "abc", "1.2.3", "1e", "--1", "0.00000000001", "1e-11", "1,5", "1e99", "NaN", ".", "0e-10000000", "0e-99999999999", "1e5abc", "1e0x10", "1e+", "1e 5"} {
 		if d, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q) = %s, want an error", bad, d)
 		}

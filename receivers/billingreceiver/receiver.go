@@ -123,18 +123,24 @@ func (e *ImportError) Unwrap() error { return e.Err }
 // per provider in it; a file with any bad row writes nothing.
 func (r *billingReceiver) importFile(ctx context.Context, name string, data io.Reader) (*Result, error) {
 	items, format, err := billing.ReadDetect(data, name)
-	if err != nil {
+	var bad *billing.Error
+	switch {
+	case errors.As(err, &bad):
 		return nil, &ImportError{err}
+	case err != nil:
+		return nil, fmt.Errorf("reading %s: %w", name, err) // I/O: tried again
 	}
 	r.importing.Lock()
 	defer r.importing.Unlock()
 	res := &Result{ImportID: newImportID(), File: name, Format: format.String(), Rows: len(items)}
 	byProvider := map[string][]store.BillingLineItem{}
+	lines := map[string][]int{} // each item's line, by provider
 	sums := map[string]decimal.Decimal{}
 	for i := range items {
 		it := &items[i]
 		p := provider(format, it)
 		byProvider[p] = append(byProvider[p], it.BillingLineItem)
+		lines[p] = append(lines[p], it.Line)
 		sums[it.BillingCurrency] = sums[it.BillingCurrency].Add(it.BilledCost)
 	}
 	providers := make([]string, 0, len(byProvider))
@@ -149,7 +155,16 @@ func (r *billingReceiver) importFile(ctx context.Context, name string, data io.R
 	for i, p := range providers {
 		imp := store.BillingImport{ID: fmt.Sprintf("%s-%d", res.ImportID, i), Provider: p, SourceFile: name, ImportedAt: now}
 		slices, err := store.ImportBilling(ctx, r.st, imp, byProvider[p])
-		if err != nil {
+		var invalid *store.InvalidItemError
+		switch {
+		case errors.As(err, &invalid):
+			line := lines[p][invalid.Index]
+			return nil, &ImportError{fmt.Errorf("%s:%d: %w", name, line, invalid.Err)}
+		case err != nil && slices != nil:
+			// Imported and visible; only the superseded rows stay for the
+			// next import of these slices to delete.
+			r.logger.Warn("billing import done; its superseded rows were not deleted yet", zap.String("file", name), zap.Error(err))
+		case err != nil:
 			return nil, fmt.Errorf("importing %s (%s): %w", name, p, err)
 		}
 		for _, s := range slices {
@@ -257,8 +272,10 @@ func (r *billingReceiver) importInbox(name string) {
 	case errors.As(err, &bad):
 		r.logger.Error("billing file refused", zap.String("file", path), zap.Error(err))
 		dst := filepath.Join(r.inbox, rejectedDir, stamped(name))
-		if err := os.Rename(path, dst); err == nil {
-			_ = os.WriteFile(dst+".reason", []byte(bad.Error()+"\n"), 0o644)
+		if err := os.Rename(path, dst); err != nil {
+			r.logger.Error("refused billing file cannot be moved to rejected; it will be read again", zap.Error(err))
+		} else if err := os.WriteFile(dst+".reason", []byte(bad.Error()+"\n"), 0o644); err != nil {
+			r.logger.Error("the reason of a refused billing file cannot be written", zap.Error(err))
 		}
 	case err != nil:
 		r.logger.Warn("billing file not imported yet; tried again at the next scan", zap.String("file", path), zap.Error(err))

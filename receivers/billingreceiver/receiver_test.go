@@ -224,3 +224,29 @@ func TestUploadAPI(t *testing.T) {
 		t.Errorf("no name: %d %v", code, out)
 	}
 }
+
+// A row the parser reads but the store cannot hold (a charge in 2200) is
+// the file's fault: 400 with its file:line, nothing imported.
+func TestUploadOfAnUnstorableRowIsRefusedWithItsLine(t *testing.T) {
+	h := start(t)
+	srv := httptest.NewServer(h.api.Handler())
+	defer srv.Close()
+	header := "BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BillingCurrency,BilledCost,EffectiveCost,ListCost,ContractedCost,ChargeCategory,ServiceName,ProviderName\n"
+	row := func(start, end string) string {
+		return "A1,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z," + start + "," + end + ",USD,1,1,1,1,Usage,EC2,AWS\n"
+	}
+	body := header + row("2026-11-02T00:00:00Z", "2026-11-02T01:00:00Z") + row("2200-01-01T00:00:00Z", "2200-01-01T01:00:00Z")
+	resp, err := http.Post(srv.URL+"/api/v1/billing/import?file=future.csv", "text/csv", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Error string }
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != 400 || !strings.HasPrefix(out.Error, "future.csv:3: ") {
+		t.Fatalf("%d %q: want 400 naming future.csv:3", resp.StatusCode, out.Error)
+	}
+	if got := h.total(); got != "" {
+		t.Errorf("something was imported: %s", got)
+	}
+}

@@ -626,3 +626,34 @@ WHERE (Provider, BillingAccountId, BillingPeriodStart, ImportId) GLOBAL IN (
     GROUP BY Provider, BillingAccountId, BillingPeriodStart
 );
 
+DROP TABLE IF EXISTS `otel`.`slopipe_cost_allocations_rekeyed_local` ON CLUSTER `prod` SYNC;
+
+DROP TABLE IF EXISTS `otel`.`slopipe_cost_allocations_rekeyed` ON CLUSTER `prod` SYNC;
+
+CREATE TABLE `otel`.`slopipe_cost_allocations_rekeyed_local` ON CLUSTER `prod` (
+    `Day` Date,
+    `TenantId` LowCardinality(String),
+    `Team` LowCardinality(String),
+    `Service` LowCardinality(String),
+    `Category` LowCardinality(String),
+    `Rule` LowCardinality(String),
+    `BillingCurrency` LowCardinality(String),
+    `Cost` Decimal(38, 10),
+    `ComputedAt` DateTime64(3)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, TenantId, Team, Service, Category, Rule, BillingCurrency);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_allocations_rekeyed` ON CLUSTER `prod` AS `otel`.`slopipe_cost_allocations_rekeyed_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_cost_allocations_rekeyed_local', cityHash64(TenantId));
+
+INSERT INTO `otel`.`slopipe_cost_allocations_rekeyed` (Day, TenantId, Team, Service, Category, Rule, BillingCurrency, Cost, ComputedAt)
+SETTINGS distributed_foreground_insert = 1
+SELECT Day, TenantId, Team, Service, Category, Rule, BillingCurrency, Cost, ComputedAt FROM `otel`.`slopipe_cost_allocations`;
+
+EXCHANGE TABLES `otel`.`slopipe_cost_allocations_local` AND `otel`.`slopipe_cost_allocations_rekeyed_local` ON CLUSTER `prod`;
+
+DROP TABLE `otel`.`slopipe_cost_allocations_rekeyed_local` ON CLUSTER `prod` SYNC;
+
+DROP TABLE IF EXISTS `otel`.`slopipe_cost_allocations_rekeyed` ON CLUSTER `prod` SYNC;
+

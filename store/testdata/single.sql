@@ -543,3 +543,27 @@ WHERE (Provider, BillingAccountId, BillingPeriodStart, ImportId) GLOBAL IN (
     GROUP BY Provider, BillingAccountId, BillingPeriodStart
 );
 
+DROP TABLE IF EXISTS `otel`.`slopipe_cost_allocations_rekeyed`;
+
+CREATE TABLE `otel`.`slopipe_cost_allocations_rekeyed`  (
+    `Day` Date,
+    `TenantId` LowCardinality(String),
+    `Team` LowCardinality(String),
+    `Service` LowCardinality(String),
+    `Category` LowCardinality(String),
+    `Rule` LowCardinality(String),
+    `BillingCurrency` LowCardinality(String),
+    `Cost` Decimal(38, 10),
+    `ComputedAt` DateTime64(3)
+) ENGINE = MergeTree()
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, TenantId, Team, Service, Category, Rule, BillingCurrency);
+
+INSERT INTO `otel`.`slopipe_cost_allocations_rekeyed` (Day, TenantId, Team, Service, Category, Rule, BillingCurrency, Cost, ComputedAt)
+SETTINGS distributed_foreground_insert = 1
+SELECT Day, TenantId, Team, Service, Category, Rule, BillingCurrency, Cost, ComputedAt FROM `otel`.`slopipe_cost_allocations`;
+
+EXCHANGE TABLES `otel`.`slopipe_cost_allocations` AND `otel`.`slopipe_cost_allocations_rekeyed`;
+
+DROP TABLE `otel`.`slopipe_cost_allocations_rekeyed`;
+
