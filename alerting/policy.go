@@ -250,7 +250,7 @@ func addLabels(dst model.LabelSet, maps ...map[string]string) {
 		}
 	}
 	for name, v := range merged {
-		if _, reserved := dst[name]; reserved || name == LabelService || name == LabelTeam {
+		if _, reserved := dst[name]; reserved || name == LabelService || name == LabelTeam || name == LabelSource {
 			continue
 		}
 		dst[name] = v
