@@ -55,9 +55,11 @@ func TestClusterDDLShape(t *testing.T) {
 	var local, distributed int
 	for _, m := range migrations {
 		for _, s := range m.Statements {
-			// An INSERT … SELECT between Distributed tables reaches every
-			// shard without ON CLUSTER.
-			if !strings.Contains(s, "ON CLUSTER `prod`") && !strings.HasPrefix(s, "INSERT INTO `otel`.`slopipe_sli_events_resorted` ") {
+			// An INSERT … SELECT between Distributed tables (a table
+			// rebuilt under a new key) reaches every shard without ON
+			// CLUSTER.
+			copying := strings.HasPrefix(s, "INSERT INTO `otel`.") && strings.Contains(s, "\nSELECT ") && !strings.Contains(s, "_local`")
+			if !strings.Contains(s, "ON CLUSTER `prod`") && !copying {
 				t.Errorf("statement without ON CLUSTER: %.80s", s)
 			}
 			if strings.HasPrefix(s, "CREATE TABLE") && strings.Contains(s, "_local` ON CLUSTER") {
