@@ -142,6 +142,15 @@ func SaveCostAllocations(ctx context.Context, st Store, day time.Time, rows []Co
 	return nil
 }
 
+// currentAllocations is the WHERE of every read of table: the days in
+// [{from}, {to}), each from its latest computation, without the marker row
+// of an empty one.
+func currentAllocations(table string) string {
+	return fmt.Sprintf(`WHERE Category != 'none'
+  AND Day >= toDate(toDateTime({from:Int64}, 'UTC')) AND Day < toDate(toDateTime({to:Int64}, 'UTC'))
+  AND (Day, ComputedAt) GLOBAL IN (SELECT Day, max(ComputedAt) FROM %s GROUP BY Day)`, table)
+}
+
 // CostGroupBy are the groupings CostTotals accepts.
 var CostGroupBy = []string{"tenant", "team", "service", "category"}
 
@@ -176,11 +185,9 @@ func CostTotals(ctx context.Context, st Store, from, to time.Time, groupBy, gran
 	sql := fmt.Sprintf(`SELECT toInt64(toUnixTimestamp(toDateTime(%s, 'UTC'))) AS P, %s AS Grp, toString(BillingCurrency) AS Currency,
     toString(sum(CAST(Cost, 'Decimal(76, 10)')))
 FROM %s
-WHERE Category != 'none'
-  AND Day >= toDate(toDateTime({from:Int64}, 'UTC')) AND Day < toDate(toDateTime({to:Int64}, 'UTC'))
-  AND (Day, ComputedAt) GLOBAL IN (SELECT Day, max(ComputedAt) FROM %s GROUP BY Day)
+%s
 GROUP BY P, Grp, Currency
-ORDER BY P, Grp, Currency`, period, column, table, table)
+ORDER BY P, Grp, Currency`, period, column, table, currentAllocations(table))
 	rows, err := st.Query(ctx, sql, Params{"from": strconv.FormatInt(from.Unix(), 10), "to": strconv.FormatInt(to.Unix(), 10)})
 	if err != nil {
 		return nil, fmt.Errorf("cost: %w", err)
@@ -215,11 +222,9 @@ func CostSeries(ctx context.Context, st Store, from, to time.Time) ([]CostAlloca
 	sql := fmt.Sprintf(`SELECT toInt64(toUnixTimestamp(toDateTime(Day, 'UTC'))), toString(TenantId), toString(Team), toString(Service),
     toString(BillingCurrency), toString(sum(CAST(Cost, 'Decimal(76, 10)')))
 FROM %s
-WHERE Category != 'none'
-  AND Day >= toDate(toDateTime({from:Int64}, 'UTC')) AND Day < toDate(toDateTime({to:Int64}, 'UTC'))
-  AND (Day, ComputedAt) GLOBAL IN (SELECT Day, max(ComputedAt) FROM %s GROUP BY Day)
+%s
 GROUP BY Day, TenantId, Team, Service, BillingCurrency
-ORDER BY Day, TenantId, Team, Service, BillingCurrency`, table, table)
+ORDER BY Day, TenantId, Team, Service, BillingCurrency`, table, currentAllocations(table))
 	rows, err := st.Query(ctx, sql, Params{"from": strconv.FormatInt(from.Unix(), 10), "to": strconv.FormatInt(to.Unix(), 10)})
 	if err != nil {
 		return nil, fmt.Errorf("cost series: %w", err)

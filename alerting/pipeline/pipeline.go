@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -308,8 +309,8 @@ func (p *Pipeline) notify(ctx context.Context, f *flush, in notify.Integration, 
 			state[k] = v
 		}
 	}
-	e := store.NotificationLogEntry{Receiver: logName, GroupKey: f.key, FiringAlerts: sortedKeys(firing),
-		ResolvedAlerts: sortedKeys(resolved), IntegrationState: state, SentAt: now, ExpiresAt: now.Add(max(nflogRetention, 2*f.route.RepeatInterval))}
+	e := store.NotificationLogEntry{Receiver: logName, GroupKey: f.key, FiringAlerts: slices.Sorted(maps.Keys(firing)),
+		ResolvedAlerts: slices.Sorted(maps.Keys(resolved)), IntegrationState: state, SentAt: now, ExpiresAt: now.Add(max(nflogRetention, 2*f.route.RepeatInterval))}
 	if err := p.nflog.Log(ctx, e); err != nil {
 		p.logger.Error("notification sent; the store did not keep it yet (a restart before it does may send it again)",
 			zap.String("group", f.key), zap.Error(err))
@@ -354,14 +355,5 @@ func keep(alerts []*alerting.Alert, ok func(*alerting.Alert) bool) []*alerting.A
 			out = append(out, a)
 		}
 	}
-	return out
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

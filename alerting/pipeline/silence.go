@@ -52,6 +52,22 @@ func (m Matcher) compile() (*labels.Matcher, error) {
 	return labels.NewMatcher(t, m.Name, m.Value)
 }
 
+// String is the matcher in Alertmanager's syntax: slo="checkout",
+// tenant=~"a|b".
+func (m Matcher) String() string {
+	c, err := m.compile()
+	if err != nil {
+		return fmt.Sprintf("%s<invalid: %v>", m.Name, err)
+	}
+	return c.String()
+}
+
+// MatcherOf is the API's shape of a parsed matcher.
+func MatcherOf(m *labels.Matcher) Matcher {
+	equal := m.Type == labels.MatchEqual || m.Type == labels.MatchRegexp
+	return Matcher{Name: m.Name, Value: m.Value, IsRegex: m.Type == labels.MatchRegexp || m.Type == labels.MatchNotRegexp, IsEqual: &equal}
+}
+
 // Silence mutes the alerts its matchers all match between StartsAt and
 // EndsAt.
 type Silence struct {

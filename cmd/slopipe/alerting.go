@@ -149,9 +149,7 @@ severity (page or ticket). Prints the silence's ID.`,
 					return fmt.Errorf("matcher %q: %w", arg, err)
 				}
 				for _, m := range ms {
-					equal := m.Type == labels.MatchEqual || m.Type == labels.MatchRegexp
-					s.Matchers = append(s.Matchers, alertpipeline.Matcher{Name: m.Name, Value: m.Value,
-						IsRegex: m.Type == labels.MatchRegexp || m.Type == labels.MatchNotRegexp, IsEqual: &equal})
+					s.Matchers = append(s.Matchers, alertpipeline.MatcherOf(m))
 				}
 			}
 			now := time.Now()
@@ -238,16 +236,7 @@ severity (page or ticket). Prints the silence's ID.`,
 func matcherText(ms []alertpipeline.Matcher) string {
 	parts := make([]string, len(ms))
 	for i, m := range ms {
-		op := "="
-		switch {
-		case m.IsRegex && (m.IsEqual == nil || *m.IsEqual):
-			op = "=~"
-		case m.IsRegex:
-			op = "!~"
-		case m.IsEqual != nil && !*m.IsEqual:
-			op = "!="
-		}
-		parts[i] = fmt.Sprintf("%s%s%q", m.Name, op, m.Value)
+		parts[i] = m.String()
 	}
 	return strings.Join(parts, ",")
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -200,7 +201,7 @@ func (x *costExtension) serveCost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !contains(store.CostGroupBy, groupBy) {
+	if !slices.Contains(store.CostGroupBy, groupBy) {
 		apijson.Error(w, http.StatusBadRequest, fmt.Sprintf("group_by: %q is not one of %s", groupBy, strings.Join(store.CostGroupBy, ", ")))
 		return
 	}
@@ -223,13 +224,4 @@ func (x *costExtension) serveCost(w http.ResponseWriter, r *http.Request) {
 		out[i] = CostEntry{Period: t.Period.Format(layout), Group: t.Group, Currency: t.Currency, Cost: t.Cost}
 	}
 	apijson.Data(w, out)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
