@@ -657,3 +657,158 @@ DROP TABLE `otel`.`slopipe_cost_allocations_rekeyed_local` ON CLUSTER `prod` SYN
 
 DROP TABLE IF EXISTS `otel`.`slopipe_cost_allocations_rekeyed` ON CLUSTER `prod` SYNC;
 
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_runs_local` ON CLUSTER `prod` (
+    `Report` LowCardinality(String),
+    `Day` Date,
+    `ComputedAt` DateTime64(3),
+    `Rows` UInt64
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Report, Day, ComputedAt);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_runs` ON CLUSTER `prod` AS `otel`.`slopipe_cost_runs_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_cost_runs_local', cityHash64(Report));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_chargeback_local` ON CLUSTER `prod` (
+    `Day` Date,
+    `TenantId` LowCardinality(String),
+    `IngestedBytes` UInt64,
+    `RetainedBytes` UInt64,
+    `BillingCurrency` LowCardinality(String),
+    `IngestCost` Decimal(38, 10),
+    `RetentionCost` Decimal(38, 10),
+    `ComputedAt` DateTime64(3)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, TenantId, BillingCurrency);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_chargeback` ON CLUSTER `prod` AS `otel`.`slopipe_cost_chargeback_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_cost_chargeback_local', cityHash64(TenantId));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_unit_costs_local` ON CLUSTER `prod` (
+    `Day` Date,
+    `TenantId` LowCardinality(String),
+    `Service` LowCardinality(String),
+    `BillingCurrency` LowCardinality(String),
+    `Cost` Decimal(38, 10),
+    `Requests` UInt64,
+    `GoodEvents` UInt64,
+    `ComputedAt` DateTime64(3)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, TenantId, Service, BillingCurrency);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_unit_costs` ON CLUSTER `prod` AS `otel`.`slopipe_cost_unit_costs_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_cost_unit_costs_local', cityHash64(TenantId));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_budgets_local` ON CLUSTER `prod` (
+    `Day` Date,
+    `Budget` LowCardinality(String),
+    `Team` LowCardinality(String),
+    `TenantId` LowCardinality(String),
+    `Month` Date,
+    `BillingCurrency` LowCardinality(String),
+    `Amount` Decimal(38, 10),
+    `Actual` Decimal(38, 10),
+    `Forecast` Decimal(38, 10),
+    `Crossed` Array(String),
+    `ComputedAt` DateTime64(3)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, Budget);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_budgets` ON CLUSTER `prod` AS `otel`.`slopipe_cost_budgets_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_cost_budgets_local', cityHash64(Budget));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_anomalies_local` ON CLUSTER `prod` (
+    `Day` Date,
+    `TenantId` LowCardinality(String),
+    `Team` LowCardinality(String),
+    `Service` LowCardinality(String),
+    `BillingCurrency` LowCardinality(String),
+    `Cost` Decimal(38, 10),
+    `Baseline` Decimal(38, 10),
+    `Score` Float64,
+    `ComputedAt` DateTime64(3)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, TenantId, Service, BillingCurrency);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_anomalies` ON CLUSTER `prod` AS `otel`.`slopipe_cost_anomalies_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_cost_anomalies_local', cityHash64(TenantId));
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_recommendations_local` ON CLUSTER `prod` (
+    `Day` Date,
+    `Kind` LowCardinality(String),
+    `TenantId` LowCardinality(String),
+    `Team` LowCardinality(String),
+    `Service` LowCardinality(String),
+    `Subject` String,
+    `Detail` String,
+    `BillingCurrency` LowCardinality(String),
+    `Cost` Decimal(38, 10),
+    `Value` Float64,
+    `ComputedAt` DateTime64(3)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, Kind, TenantId, Service);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_recommendations` ON CLUSTER `prod` AS `otel`.`slopipe_cost_recommendations_local`
+ENGINE = Distributed('prod', 'otel', 'slopipe_cost_recommendations_local', cityHash64(TenantId));
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_chargeback_current` ON CLUSTER `prod` AS
+SELECT *
+FROM `otel`.`slopipe_cost_chargeback`
+WHERE (Day, ComputedAt) GLOBAL IN (
+    SELECT Day, max(ComputedAt)
+    FROM `otel`.`slopipe_cost_runs`
+    WHERE Report = 'slopipe_cost_chargeback'
+    GROUP BY Day
+);
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_unit_costs_current` ON CLUSTER `prod` AS
+SELECT *
+FROM `otel`.`slopipe_cost_unit_costs`
+WHERE (Day, ComputedAt) GLOBAL IN (
+    SELECT Day, max(ComputedAt)
+    FROM `otel`.`slopipe_cost_runs`
+    WHERE Report = 'slopipe_cost_unit_costs'
+    GROUP BY Day
+);
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_budgets_current` ON CLUSTER `prod` AS
+SELECT *
+FROM `otel`.`slopipe_cost_budgets`
+WHERE (Day, ComputedAt) GLOBAL IN (
+    SELECT Day, max(ComputedAt)
+    FROM `otel`.`slopipe_cost_runs`
+    WHERE Report = 'slopipe_cost_budgets'
+    GROUP BY Day
+);
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_anomalies_current` ON CLUSTER `prod` AS
+SELECT *
+FROM `otel`.`slopipe_cost_anomalies`
+WHERE (Day, ComputedAt) GLOBAL IN (
+    SELECT Day, max(ComputedAt)
+    FROM `otel`.`slopipe_cost_runs`
+    WHERE Report = 'slopipe_cost_anomalies'
+    GROUP BY Day
+);
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_recommendations_current` ON CLUSTER `prod` AS
+SELECT *
+FROM `otel`.`slopipe_cost_recommendations`
+WHERE (Day, ComputedAt) GLOBAL IN (
+    SELECT Day, max(ComputedAt)
+    FROM `otel`.`slopipe_cost_runs`
+    WHERE Report = 'slopipe_cost_recommendations'
+    GROUP BY Day
+);
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_allocations_current` ON CLUSTER `prod` AS
+SELECT *
+FROM `otel`.`slopipe_cost_allocations`
+WHERE Category != 'none'
+  AND (Day, ComputedAt) GLOBAL IN (SELECT Day, max(ComputedAt) FROM `otel`.`slopipe_cost_allocations` GROUP BY Day);
+

@@ -567,3 +567,140 @@ EXCHANGE TABLES `otel`.`slopipe_cost_allocations` AND `otel`.`slopipe_cost_alloc
 
 DROP TABLE `otel`.`slopipe_cost_allocations_rekeyed`;
 
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_runs`  (
+    `Report` LowCardinality(String),
+    `Day` Date,
+    `ComputedAt` DateTime64(3),
+    `Rows` UInt64
+) ENGINE = MergeTree()
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Report, Day, ComputedAt);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_chargeback`  (
+    `Day` Date,
+    `TenantId` LowCardinality(String),
+    `IngestedBytes` UInt64,
+    `RetainedBytes` UInt64,
+    `BillingCurrency` LowCardinality(String),
+    `IngestCost` Decimal(38, 10),
+    `RetentionCost` Decimal(38, 10),
+    `ComputedAt` DateTime64(3)
+) ENGINE = MergeTree()
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, TenantId, BillingCurrency);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_unit_costs`  (
+    `Day` Date,
+    `TenantId` LowCardinality(String),
+    `Service` LowCardinality(String),
+    `BillingCurrency` LowCardinality(String),
+    `Cost` Decimal(38, 10),
+    `Requests` UInt64,
+    `GoodEvents` UInt64,
+    `ComputedAt` DateTime64(3)
+) ENGINE = MergeTree()
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, TenantId, Service, BillingCurrency);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_budgets`  (
+    `Day` Date,
+    `Budget` LowCardinality(String),
+    `Team` LowCardinality(String),
+    `TenantId` LowCardinality(String),
+    `Month` Date,
+    `BillingCurrency` LowCardinality(String),
+    `Amount` Decimal(38, 10),
+    `Actual` Decimal(38, 10),
+    `Forecast` Decimal(38, 10),
+    `Crossed` Array(String),
+    `ComputedAt` DateTime64(3)
+) ENGINE = MergeTree()
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, Budget);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_anomalies`  (
+    `Day` Date,
+    `TenantId` LowCardinality(String),
+    `Team` LowCardinality(String),
+    `Service` LowCardinality(String),
+    `BillingCurrency` LowCardinality(String),
+    `Cost` Decimal(38, 10),
+    `Baseline` Decimal(38, 10),
+    `Score` Float64,
+    `ComputedAt` DateTime64(3)
+) ENGINE = MergeTree()
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, TenantId, Service, BillingCurrency);
+
+CREATE TABLE IF NOT EXISTS `otel`.`slopipe_cost_recommendations`  (
+    `Day` Date,
+    `Kind` LowCardinality(String),
+    `TenantId` LowCardinality(String),
+    `Team` LowCardinality(String),
+    `Service` LowCardinality(String),
+    `Subject` String,
+    `Detail` String,
+    `BillingCurrency` LowCardinality(String),
+    `Cost` Decimal(38, 10),
+    `Value` Float64,
+    `ComputedAt` DateTime64(3)
+) ENGINE = MergeTree()
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Day, ComputedAt, Kind, TenantId, Service);
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_chargeback_current`  AS
+SELECT *
+FROM `otel`.`slopipe_cost_chargeback`
+WHERE (Day, ComputedAt) GLOBAL IN (
+    SELECT Day, max(ComputedAt)
+    FROM `otel`.`slopipe_cost_runs`
+    WHERE Report = 'slopipe_cost_chargeback'
+    GROUP BY Day
+);
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_unit_costs_current`  AS
+SELECT *
+FROM `otel`.`slopipe_cost_unit_costs`
+WHERE (Day, ComputedAt) GLOBAL IN (
+    SELECT Day, max(ComputedAt)
+    FROM `otel`.`slopipe_cost_runs`
+    WHERE Report = 'slopipe_cost_unit_costs'
+    GROUP BY Day
+);
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_budgets_current`  AS
+SELECT *
+FROM `otel`.`slopipe_cost_budgets`
+WHERE (Day, ComputedAt) GLOBAL IN (
+    SELECT Day, max(ComputedAt)
+    FROM `otel`.`slopipe_cost_runs`
+    WHERE Report = 'slopipe_cost_budgets'
+    GROUP BY Day
+);
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_anomalies_current`  AS
+SELECT *
+FROM `otel`.`slopipe_cost_anomalies`
+WHERE (Day, ComputedAt) GLOBAL IN (
+    SELECT Day, max(ComputedAt)
+    FROM `otel`.`slopipe_cost_runs`
+    WHERE Report = 'slopipe_cost_anomalies'
+    GROUP BY Day
+);
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_recommendations_current`  AS
+SELECT *
+FROM `otel`.`slopipe_cost_recommendations`
+WHERE (Day, ComputedAt) GLOBAL IN (
+    SELECT Day, max(ComputedAt)
+    FROM `otel`.`slopipe_cost_runs`
+    WHERE Report = 'slopipe_cost_recommendations'
+    GROUP BY Day
+);
+
+CREATE VIEW IF NOT EXISTS `otel`.`slopipe_cost_allocations_current`  AS
+SELECT *
+FROM `otel`.`slopipe_cost_allocations`
+WHERE Category != 'none'
+  AND (Day, ComputedAt) GLOBAL IN (SELECT Day, max(ComputedAt) FROM `otel`.`slopipe_cost_allocations` GROUP BY Day);
+
