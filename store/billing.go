@@ -122,26 +122,130 @@ const (
 // completion itself failed, it may have been written: the import's line
 // items are kept, and importing the file again (with a new ID) settles it.
 func ImportBilling(ctx context.Context, st Store, imp BillingImport, items []BillingLineItem) ([]BillingSlice, error) {
-	switch {
-	case imp.Provider == "":
-		return nil, fmt.Errorf("import billing file %q: no provider", imp.SourceFile)
-	case imp.ImportedAt.IsZero():
-		return nil, fmt.Errorf("import billing file %q: no ImportedAt", imp.SourceFile)
-	}
-	if err := storable(imp.ImportedAt); err != nil {
-		return nil, fmt.Errorf("import billing file %q: ImportedAt: %w", imp.SourceFile, err)
-	}
 	if len(items) == 0 {
-		return nil, nil
+		return nil, checkBillingImportHeader(imp)
 	}
-	ctx = billingInsertContext(ctx, st)
-	if imp.ID == "" {
-		imp.ID = newImportID()
-	} else if err := billingImportUnused(ctx, st, imp.ID); err != nil {
+	w, err := BeginBillingImport(ctx, st, imp)
+	if err != nil {
 		return nil, err
 	}
+	for i := range items {
+		if err := w.Add(ctx, &items[i]); err != nil {
+			return nil, errors.Join(err, w.Abort(ctx))
+		}
+	}
+	return w.Commit(ctx)
+}
 
-	slices, err := writeBillingLineItems(ctx, st, imp, items)
+// BillingImporter writes one import as its line items arrive, a chunk at
+// a time, so that a file of any size takes the memory of one chunk. Begin,
+// Add every item, then Commit; Abort (or a failed Commit) deletes what was
+// written. Readers see nothing of it before Commit completes it.
+type BillingImporter struct {
+	st     Store
+	imp    BillingImport
+	b      *billingLineItems
+	added  int // items added, written or not
+	held   int // items added and not written yet
+	sums   map[sliceKey]*big.Int
+	counts map[sliceKey]uint64
+	// written is true once a chunk may have reached the store: then
+	// giving up must delete.
+	written bool
+}
+
+func checkBillingImportHeader(imp BillingImport) error {
+	switch {
+	case imp.Provider == "":
+		return fmt.Errorf("import billing file %q: no provider", imp.SourceFile)
+	case imp.ImportedAt.IsZero():
+		return fmt.Errorf("import billing file %q: no ImportedAt", imp.SourceFile)
+	}
+	if err := storable(imp.ImportedAt); err != nil {
+		return fmt.Errorf("import billing file %q: ImportedAt: %w", imp.SourceFile, err)
+	}
+	return nil
+}
+
+// BeginBillingImport starts an import; imp.ID empty gets a new one.
+func BeginBillingImport(ctx context.Context, st Store, imp BillingImport) (*BillingImporter, error) {
+	if err := checkBillingImportHeader(imp); err != nil {
+		return nil, err
+	}
+	if imp.ID == "" {
+		imp.ID = newImportID()
+	} else if err := billingImportUnused(billingInsertContext(ctx, st), st, imp.ID); err != nil {
+		return nil, err
+	}
+	return &BillingImporter{st: st, imp: imp, b: newBillingLineItems(), sums: map[sliceKey]*big.Int{}, counts: map[sliceKey]uint64{}}, nil
+}
+
+// ID is the import's ID.
+func (w *BillingImporter) ID() string { return w.imp.ID }
+
+// Add adds one line item, writing a chunk when one is full. An item the
+// store cannot hold is an *InvalidItemError whose Index counts the items
+// added before it; the import is then to be aborted.
+func (w *BillingImporter) Add(ctx context.Context, it *BillingLineItem) error {
+	if err := w.b.append(w.imp, it); err != nil {
+		return &InvalidItemError{Index: w.added, Err: err}
+	}
+	w.added++
+	w.held++
+	k := sliceKey{it.BillingAccountId, it.BillingPeriodStart.Unix()}
+	sum := w.sums[k]
+	if sum == nil {
+		sum = new(big.Int)
+		w.sums[k] = sum
+	}
+	sum.Add(sum, it.BilledCost.Unscaled())
+	w.counts[k]++
+	if w.held >= billingChunkRows {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// flush writes the chunk held.
+func (w *BillingImporter) flush(ctx context.Context) error {
+	n := w.held
+	if n == 0 {
+		return nil
+	}
+	w.written = true
+	if err := w.st.Insert(billingInsertContext(ctx, w.st), w.b.batch); err != nil {
+		return fmt.Errorf("import %s of billing file %q: line items %d to %d: %w", w.imp.ID, w.imp.SourceFile, w.added-n+1, w.added, err)
+	}
+	w.b.batch.Reset()
+	w.held = 0
+	return nil
+}
+
+// Abort gives the import up: nothing of it becomes visible, and what it
+// wrote is deleted (best effort; readers never look at it).
+func (w *BillingImporter) Abort(ctx context.Context) error {
+	w.b.batch.Reset()
+	w.held = 0
+	if !w.written {
+		return nil
+	}
+	if err := deleteBillingLineItems(context.WithoutCancel(ctx), w.st, "ImportId = "+QuoteString(w.imp.ID)); err != nil {
+		return fmt.Errorf("import %s of billing file %q: deleting its line items: %w", w.imp.ID, w.imp.SourceFile, err)
+	}
+	return nil
+}
+
+// Commit writes what is left, checks that the store holds every row and
+// cent sent, and completes the import: its slices replace those of
+// earlier imports. Errors are as ImportBilling's.
+func (w *BillingImporter) Commit(ctx context.Context) ([]BillingSlice, error) {
+	ctx = billingInsertContext(ctx, w.st)
+	imp, st := w.imp, w.st
+	if w.added == 0 {
+		return nil, nil
+	}
+	err := w.flush(ctx)
+	slices := w.slices()
 	if err == nil {
 		err = checkBillingImport(ctx, st, imp.ID, slices)
 	}
@@ -156,16 +260,39 @@ func ImportBilling(ctx context.Context, st Store, imp BillingImport, items []Bil
 	}
 	if err != nil {
 		err = fmt.Errorf("import %s of billing file %q: %w", imp.ID, imp.SourceFile, err)
-		cleanup := deleteBillingLineItems(context.WithoutCancel(ctx), st, "ImportId = "+QuoteString(imp.ID))
-		if cleanup != nil {
-			err = errors.Join(err, fmt.Errorf("deleting its line items: %w", cleanup))
-		}
-		return nil, err
+		return nil, errors.Join(err, w.Abort(ctx))
 	}
 	if err := deleteSupersededBilling(ctx, st, slices); err != nil {
 		return slices, fmt.Errorf("import %s of billing file %q completed; deleting superseded line items: %w", imp.ID, imp.SourceFile, err)
 	}
 	return slices, nil
+}
+
+// slices are what the import holds per slice, ordered by account and
+// period.
+func (w *BillingImporter) slices() []BillingSlice {
+	imp := w.imp
+	slices := make([]BillingSlice, 0, len(w.sums))
+	for k, sum := range w.sums {
+		slices = append(slices, BillingSlice{
+			ImportId:           imp.ID,
+			Provider:           imp.Provider,
+			BillingAccountId:   k.account,
+			BillingPeriodStart: time.Unix(k.periodStart, 0).UTC(),
+			SourceFile:         imp.SourceFile,
+			ImportedAt:         imp.ImportedAt.Truncate(time.Millisecond).UTC(),
+			Rows:               w.counts[k],
+			BilledCost:         decimal.FromUnscaled(sum),
+		})
+	}
+	sort.Slice(slices, func(i, j int) bool {
+		a, b := slices[i], slices[j]
+		if a.BillingAccountId != b.BillingAccountId {
+			return a.BillingAccountId < b.BillingAccountId
+		}
+		return a.BillingPeriodStart.Before(b.BillingPeriodStart)
+	})
+	return slices
 }
 
 // billingInsertContext makes inserts into a cluster's Distributed tables
@@ -225,52 +352,6 @@ type InvalidItemError struct {
 
 func (e *InvalidItemError) Error() string { return fmt.Sprintf("line item %d: %v", e.Index+1, e.Err) }
 func (e *InvalidItemError) Unwrap() error { return e.Err }
-
-func writeBillingLineItems(ctx context.Context, st Store, imp BillingImport, items []BillingLineItem) ([]BillingSlice, error) {
-	b := newBillingLineItems()
-	sums := map[sliceKey]*big.Int{}
-	counts := map[sliceKey]uint64{}
-	for start := 0; start < len(items); start += billingChunkRows {
-		b.batch.Reset()
-		chunk := items[start:min(start+billingChunkRows, len(items))]
-		for i := range chunk {
-			it := &chunk[i]
-			if err := b.append(imp, it); err != nil {
-				return nil, &InvalidItemError{Index: start + i, Err: err}
-			}
-			k := sliceKey{it.BillingAccountId, it.BillingPeriodStart.Unix()}
-			if sums[k] == nil {
-				sums[k] = new(big.Int)
-			}
-			sums[k].Add(sums[k], it.BilledCost.Unscaled())
-			counts[k]++
-		}
-		if err := st.Insert(ctx, b.batch); err != nil {
-			return nil, fmt.Errorf("line items %d to %d: %w", start+1, start+len(chunk), err)
-		}
-	}
-	slices := make([]BillingSlice, 0, len(sums))
-	for k, sum := range sums {
-		slices = append(slices, BillingSlice{
-			ImportId:           imp.ID,
-			Provider:           imp.Provider,
-			BillingAccountId:   k.account,
-			BillingPeriodStart: time.Unix(k.periodStart, 0).UTC(),
-			SourceFile:         imp.SourceFile,
-			ImportedAt:         imp.ImportedAt.Truncate(time.Millisecond).UTC(),
-			Rows:               counts[k],
-			BilledCost:         decimal.FromUnscaled(sum),
-		})
-	}
-	sort.Slice(slices, func(i, j int) bool {
-		a, b := slices[i], slices[j]
-		if a.BillingAccountId != b.BillingAccountId {
-			return a.BillingAccountId < b.BillingAccountId
-		}
-		return a.BillingPeriodStart.Before(b.BillingPeriodStart)
-	})
-	return slices, nil
-}
 
 // checkBillingImport compares what the store holds for the import with
 // what was sent, slice by slice, to the row and to the last digit.
