@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"strings"
@@ -63,20 +64,26 @@ func (b *Batch) quotedColumnList() string {
 	return strings.Join(quoted, ", ")
 }
 
-// AppendNative encodes the batch as one block of ClickHouse's Native format.
-func (b *Batch) AppendNative(dst []byte) ([]byte, error) {
+// WriteNative writes the batch to w as one block of ClickHouse's Native
+// format, one column at a time through scratch, so a large batch needs the memory of
+// its largest column, not of all of them. It returns scratch for reuse.
+func (b *Batch) WriteNative(w io.Writer, scratch []byte) ([]byte, error) {
 	n, err := b.Rows()
 	if err != nil {
-		return dst, err
+		return scratch, err
 	}
-	dst = binary.AppendUvarint(dst, uint64(len(b.Columns)))
-	dst = binary.AppendUvarint(dst, uint64(n))
+	scratch = binary.AppendUvarint(scratch[:0], uint64(len(b.Columns)))
+	scratch = binary.AppendUvarint(scratch, uint64(n))
 	for _, c := range b.Columns {
-		dst = appendString(dst, c.Name())
-		dst = appendString(dst, c.Type())
-		dst = c.AppendNative(dst)
+		scratch = appendString(scratch, c.Name())
+		scratch = appendString(scratch, c.Type())
+		scratch = c.AppendNative(scratch)
+		if _, err := w.Write(scratch); err != nil {
+			return scratch, err
+		}
+		scratch = scratch[:0]
 	}
-	return dst, nil
+	return scratch, nil
 }
 
 // Column is one column of a Batch.

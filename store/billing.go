@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -142,13 +141,16 @@ func ImportBilling(ctx context.Context, st Store, imp BillingImport, items []Bil
 // Add every item, then Commit; Abort (or a failed Commit) deletes what was
 // written. Readers see nothing of it before Commit completes it.
 type BillingImporter struct {
-	st     Store
-	imp    BillingImport
-	b      *billingLineItems
-	added  int // items added, written or not
-	held   int // items added and not written yet
-	sums   map[sliceKey]*big.Int
-	counts map[sliceKey]uint64
+	st  Store
+	imp BillingImport
+	// b is the chunk being filled; spare the one being written, then
+	// the next to fill.
+	b, spare *billingLineItems
+	writing  chan error // the result of the write in flight; nil: none
+	added    int        // items added, written or not
+	held     int        // items added and not written yet
+	sums     map[sliceKey]decimal.Decimal
+	counts   map[sliceKey]uint64
 	// written is true once a chunk may have reached the store: then
 	// giving up must delete.
 	written bool
@@ -177,7 +179,7 @@ func BeginBillingImport(ctx context.Context, st Store, imp BillingImport) (*Bill
 	} else if err := billingImportUnused(billingInsertContext(ctx, st), st, imp.ID); err != nil {
 		return nil, err
 	}
-	return &BillingImporter{st: st, imp: imp, b: newBillingLineItems(), sums: map[sliceKey]*big.Int{}, counts: map[sliceKey]uint64{}}, nil
+	return &BillingImporter{st: st, imp: imp, b: newBillingLineItems(), sums: map[sliceKey]decimal.Decimal{}, counts: map[sliceKey]uint64{}}, nil
 }
 
 // ID is the import's ID.
@@ -193,12 +195,7 @@ func (w *BillingImporter) Add(ctx context.Context, it *BillingLineItem) error {
 	w.added++
 	w.held++
 	k := sliceKey{it.BillingAccountId, it.BillingPeriodStart.Unix()}
-	sum := w.sums[k]
-	if sum == nil {
-		sum = new(big.Int)
-		w.sums[k] = sum
-	}
-	sum.Add(sum, it.BilledCost.Unscaled())
+	w.sums[k] = w.sums[k].Add(it.BilledCost)
 	w.counts[k]++
 	if w.held >= billingChunkRows {
 		return w.flush(ctx)
@@ -206,24 +203,52 @@ func (w *BillingImporter) Add(ctx context.Context, it *BillingLineItem) error {
 	return nil
 }
 
-// flush writes the chunk held.
+// flush hands the chunk held to a writer and goes on with an empty one:
+// the next chunk is read and encoded while the store writes this one. It
+// first waits for the chunk before, so one write at most is in flight.
 func (w *BillingImporter) flush(ctx context.Context) error {
+	if err := w.wait(); err != nil {
+		return err
+	}
 	n := w.held
 	if n == 0 {
 		return nil
 	}
 	w.written = true
-	if err := w.st.Insert(billingInsertContext(ctx, w.st), w.b.batch); err != nil {
-		return fmt.Errorf("import %s of billing file %q: line items %d to %d: %w", w.imp.ID, w.imp.SourceFile, w.added-n+1, w.added, err)
+	chunk := w.b
+	if w.spare == nil {
+		w.spare = newBillingLineItems()
 	}
+	w.b, w.spare = w.spare, chunk
 	w.b.batch.Reset()
 	w.held = 0
+	first, last := w.added-n+1, w.added
+	done := make(chan error, 1)
+	w.writing = done
+	go func() {
+		if err := w.st.Insert(billingInsertContext(ctx, w.st), chunk.batch); err != nil {
+			done <- fmt.Errorf("import %s of billing file %q: line items %d to %d: %w", w.imp.ID, w.imp.SourceFile, first, last, err)
+			return
+		}
+		done <- nil
+	}()
 	return nil
+}
+
+// wait waits for the chunk in flight, if any, and returns its error.
+func (w *BillingImporter) wait() error {
+	if w.writing == nil {
+		return nil
+	}
+	err := <-w.writing
+	w.writing = nil
+	return err
 }
 
 // Abort gives the import up: nothing of it becomes visible, and what it
 // wrote is deleted (best effort; readers never look at it).
 func (w *BillingImporter) Abort(ctx context.Context) error {
+	w.wait()
 	w.b.batch.Reset()
 	w.held = 0
 	if !w.written {
@@ -245,6 +270,9 @@ func (w *BillingImporter) Commit(ctx context.Context) ([]BillingSlice, error) {
 		return nil, nil
 	}
 	err := w.flush(ctx)
+	if err == nil {
+		err = w.wait()
+	}
 	slices := w.slices()
 	if err == nil {
 		err = checkBillingImport(ctx, st, imp.ID, slices)
@@ -282,7 +310,7 @@ func (w *BillingImporter) slices() []BillingSlice {
 			SourceFile:         imp.SourceFile,
 			ImportedAt:         imp.ImportedAt.Truncate(time.Millisecond).UTC(),
 			Rows:               w.counts[k],
-			BilledCost:         decimal.FromUnscaled(sum),
+			BilledCost:         sum,
 		})
 	}
 	sort.Slice(slices, func(i, j int) bool {

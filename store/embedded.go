@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -77,25 +79,26 @@ func (e *Embedded) Insert(ctx context.Context, b *Batch) error {
 	if rows == 0 {
 		return nil
 	}
-	bufp := e.bufs.Get().(*[]byte)
-	defer e.bufs.Put(bufp)
-	*bufp, err = b.AppendNative((*bufp)[:0])
-	if err != nil {
-		return err
-	}
 	sql := fmt.Sprintf("INSERT INTO %s.%s (%s)", QuoteIdent(e.database), QuoteIdent(b.Table), b.quotedColumnList())
-	return e.InsertFile(b.Table, sql, "Native", *bufp, uint64(rows))
+	return e.InsertFile(b.Table, sql, "Native", func(w io.Writer) error {
+		bufp := e.bufs.Get().(*[]byte)
+		defer e.bufs.Put(bufp)
+		var err error
+		*bufp, err = b.WriteNative(w, *bufp)
+		return err
+	}, uint64(rows))
 }
 
-// InsertFile writes data to a spool file and runs `insert FROM INFILE … FORMAT
-// format`, where insert is an INSERT statement without data or FORMAT clause.
-// The rows the engine reports written must equal expectedRows.
-func (e *Embedded) InsertFile(table, insert, format string, data []byte, expectedRows uint64) error {
+// InsertFile writes a spool file with write and runs `insert FROM INFILE …
+// FORMAT format`, where insert is an INSERT statement without data or
+// FORMAT clause. The rows the engine reports written must equal
+// expectedRows.
+func (e *Embedded) InsertFile(table, insert, format string, write func(io.Writer) error, expectedRows uint64) error {
 	path := filepath.Join(e.engine.SpoolDir, fmt.Sprintf("insert-%d-%d.%s", os.Getpid(), e.spoolSeq.Add(1), format))
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	defer os.Remove(path)
+	if err := writeSpool(path, write); err != nil {
 		return fmt.Errorf("insert into %s: spool: %w", table, err)
 	}
-	defer os.Remove(path)
 	res, err := e.engine.Query(insert+" FROM INFILE "+QuoteString(path)+" FORMAT "+format, "TabSeparated")
 	if err != nil {
 		return fmt.Errorf("insert into %s: %w", table, err)
@@ -104,6 +107,22 @@ func (e *Embedded) InsertFile(table, insert, format string, data []byte, expecte
 		return &ShortWriteError{Table: table, Sent: expectedRows, Written: res.RowsWritten}
 	}
 	return nil
+}
+
+func writeSpool(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	err = write(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // jsonRows reads the engine's JSONCompactEachRowWithNamesAndTypes output.

@@ -1,10 +1,6 @@
 package billing
 
-import (
-	"math/big"
-
-	"github.com/slopipe/slopipe/internal/decimal"
-)
+import "github.com/slopipe/slopipe/internal/decimal"
 
 // Fast paths for the shapes nearly every billing value has. Each one
 // answers ok=false for anything unusual, and the general parser decides;
@@ -56,7 +52,7 @@ func fastDecimal(s string) (decimal.Decimal, bool) {
 	if neg {
 		v = -v
 	}
-	return decimal.FromUnscaled(big.NewInt(v)), true
+	return decimal.FromUnscaledInt64(v), true
 }
 
 // fastTags reads a flat JSON object whose keys and values are strings

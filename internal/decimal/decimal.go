@@ -8,8 +8,10 @@
 package decimal
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -27,25 +29,50 @@ var (
 
 // Decimal is an exact number with Scale fractional digits; the zero value
 // is 0. It is immutable: operations return new values.
+//
+// The unscaled value (value × 10^Scale) is held in an int64 when it fits,
+// which every amount below 922 million does, and in a big.Int only when
+// it does not: a billing file is millions of amounts, and a big.Int each
+// was most of an import's allocations. The form is canonical (big is
+// nil exactly when the value fits an int64), so == and reflect.DeepEqual
+// compare values.
 type Decimal struct {
-	unscaled *big.Int // value × 10^Scale; nil is 0
+	small int64    // the unscaled value, when big is nil
+	big   *big.Int // the unscaled value, when it does not fit an int64
 }
 
 // Zero is 0.
 var Zero = Decimal{}
 
+// int is the unscaled value as a big.Int, not to be modified.
 func (d Decimal) int() *big.Int {
-	if d.unscaled == nil {
-		return new(big.Int)
+	if d.big != nil {
+		return d.big
 	}
-	return d.unscaled
+	return big.NewInt(d.small)
+}
+
+// fromBig is the Decimal of unscaled value v, which it may keep.
+func fromBig(v *big.Int) Decimal {
+	if v.IsInt64() {
+		return Decimal{small: v.Int64()}
+	}
+	return Decimal{big: v}
 }
 
 // FromUnscaled is the Decimal v × 10⁻¹⁰.
-func FromUnscaled(v *big.Int) Decimal { return Decimal{new(big.Int).Set(v)} }
+func FromUnscaled(v *big.Int) Decimal {
+	if v.IsInt64() {
+		return Decimal{small: v.Int64()}
+	}
+	return Decimal{big: new(big.Int).Set(v)}
+}
+
+// FromUnscaledInt64 is the Decimal v × 10⁻¹⁰.
+func FromUnscaledInt64(v int64) Decimal { return Decimal{small: v} }
 
 // FromInt is the whole number v.
-func FromInt(v int64) Decimal { return Decimal{new(big.Int).Mul(big.NewInt(v), scaleUnit)} }
+func FromInt(v int64) Decimal { return fromBig(new(big.Int).Mul(big.NewInt(v), scaleUnit)) }
 
 // Unscaled is d × 10^10, an integer.
 func (d Decimal) Unscaled() *big.Int { return new(big.Int).Set(d.int()) }
@@ -112,7 +139,7 @@ func Parse(s string) (Decimal, error) {
 	if v.CmpAbs(maxUnscaled) > 0 {
 		return Decimal{}, fmt.Errorf("%q is too large for 38 digits", s)
 	}
-	return Decimal{v}, nil
+	return fromBig(v), nil
 }
 
 func allDigits(s string) bool {
@@ -136,6 +163,9 @@ func MustParse(s string) Decimal {
 // String is the number with as few fractional digits as it needs: "12.5",
 // "-0.0000000001", "3".
 func (d Decimal) String() string {
+	if d.big == nil && d.small == 0 {
+		return "0"
+	}
 	v := d.int()
 	neg := v.Sign() < 0
 	digits := new(big.Int).Abs(v).String()
@@ -167,12 +197,45 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (d Decimal) Add(e Decimal) Decimal { return Decimal{new(big.Int).Add(d.int(), e.int())} }
-func (d Decimal) Sub(e Decimal) Decimal { return Decimal{new(big.Int).Sub(d.int(), e.int())} }
-func (d Decimal) Neg() Decimal          { return Decimal{new(big.Int).Neg(d.int())} }
-func (d Decimal) Cmp(e Decimal) int     { return d.int().Cmp(e.int()) }
-func (d Decimal) Sign() int             { return d.int().Sign() }
-func (d Decimal) IsZero() bool          { return d.int().Sign() == 0 }
+func (d Decimal) Add(e Decimal) Decimal {
+	if d.big == nil && e.big == nil {
+		if s, ok := addInt64(d.small, e.small); ok {
+			return Decimal{small: s}
+		}
+	}
+	return fromBig(new(big.Int).Add(d.int(), e.int()))
+}
+
+func (d Decimal) Sub(e Decimal) Decimal { return d.Add(e.Neg()) }
+
+func (d Decimal) Neg() Decimal {
+	if d.big == nil && d.small != math.MinInt64 {
+		return Decimal{small: -d.small}
+	}
+	return fromBig(new(big.Int).Neg(d.int()))
+}
+
+func (d Decimal) Cmp(e Decimal) int {
+	if d.big == nil && e.big == nil {
+		return cmp.Compare(d.small, e.small)
+	}
+	return d.int().Cmp(e.int())
+}
+
+func (d Decimal) Sign() int {
+	if d.big == nil {
+		return cmp.Compare(d.small, 0)
+	}
+	return d.big.Sign()
+}
+
+func (d Decimal) IsZero() bool { return d.big == nil && d.small == 0 }
+
+// addInt64 is a + b, ok false when it overflows.
+func addInt64(a, b int64) (int64, bool) {
+	s := a + b
+	return s, (s > a) == (b > 0)
+}
 
 // Float64 is an approximation, for display and statistics only.
 func (d Decimal) Float64() float64 {
@@ -182,18 +245,22 @@ func (d Decimal) Float64() float64 {
 
 // Sum adds them all.
 func Sum(ds ...Decimal) Decimal {
-	s := new(big.Int)
+	var s Decimal
 	for _, d := range ds {
-		s.Add(s, d.int())
+		s = s.Add(d)
 	}
-	return Decimal{s}
+	return s
 }
 
 // Int128 is d's unscaled value as ClickHouse's Decimal128 stores it: two's
 // complement, low and high 64-bit words. ok is false when it does not fit
 // 38 digits.
 func (d Decimal) Int128() (lo, hi uint64, ok bool) {
-	v := d.int()
+	if d.big == nil {
+		// Sign extension: the high word is all ones for a negative value.
+		return uint64(d.small), uint64(d.small >> 63), true
+	}
+	v := d.big
 	if v.CmpAbs(maxUnscaled) > 0 {
 		return 0, 0, false
 	}
@@ -209,10 +276,13 @@ func (d Decimal) Int128() (lo, hi uint64, ok bool) {
 
 // FromInt128 is the Decimal whose unscaled two's complement value is hi:lo.
 func FromInt128(lo, hi uint64) Decimal {
+	if uint64(int64(lo)>>63) == hi {
+		return Decimal{small: int64(lo)} // hi only extends lo's sign
+	}
 	u := new(big.Int).Lsh(new(big.Int).SetUint64(hi), 64)
 	u.Or(u, new(big.Int).SetUint64(lo))
 	if hi>>63 == 1 {
 		u.Sub(u, new(big.Int).Lsh(big.NewInt(1), 128))
 	}
-	return Decimal{u}
+	return fromBig(u)
 }

@@ -1,6 +1,7 @@
 package decimal
 
 import (
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"strings"
@@ -88,5 +89,59 @@ func TestJSON(t *testing.T) {
 	var d Decimal
 	if err := d.UnmarshalJSON([]byte(`4.25`)); err != nil || d.String() != "4.25" {
 		t.Fatalf("%s %v", d, err)
+	}
+}
+
+// Values held in an int64 and in a big.Int behave alike: arithmetic
+// across the int64 boundary agrees with big.Int's, and results are in
+// canonical form whichever way they were made.
+func TestSmallAndBigFormsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	edges := []int64{0, 1, -1, math.MaxInt64, math.MinInt64, math.MaxInt64 - 1, math.MinInt64 + 1, 1 << 62, -(1 << 62)}
+	pick := func() *big.Int {
+		switch r.IntN(3) {
+		case 0:
+			return big.NewInt(edges[r.IntN(len(edges))])
+		case 1:
+			return big.NewInt(r.Int64() - r.Int64())
+		default: // past an int64, within 38 digits
+			v := new(big.Int).Lsh(big.NewInt(r.Int64()), uint(r.IntN(60)))
+			if r.IntN(2) == 0 {
+				v.Neg(v)
+			}
+			return v
+		}
+	}
+	for range 20000 {
+		a, b := pick(), pick()
+		x, y := FromUnscaled(a), FromUnscaled(b)
+		for _, c := range []struct {
+			op        string
+			got, want Decimal
+		}{
+			{"+", x.Add(y), Decimal{big: new(big.Int).Add(a, b)}},
+			{"-", x.Sub(y), Decimal{big: new(big.Int).Sub(a, b)}},
+			{"neg", x.Neg(), Decimal{big: new(big.Int).Neg(a)}},
+		} {
+			if c.got.int().Cmp(c.want.big) != 0 {
+				t.Fatalf("%s %s %s = %s, want %s", a, c.op, b, c.got.int(), c.want.big)
+			}
+			if (c.got.big == nil) != c.want.big.IsInt64() {
+				t.Fatalf("%s %s %s: not canonical: %#v", a, c.op, b, c.got)
+			}
+		}
+		if got, want := x.Cmp(y), a.Cmp(b); got != want {
+			t.Fatalf("cmp(%s, %s) = %d, want %d", a, b, got, want)
+		}
+		if x.Sign() != a.Sign() || x.IsZero() != (a.Sign() == 0) {
+			t.Fatalf("sign of %s", a)
+		}
+		lo, hi, ok := x.Int128()
+		if !ok || FromInt128(lo, hi) != x && FromInt128(lo, hi).Cmp(x) != 0 {
+			t.Fatalf("Int128 round trip of %s", a)
+		}
+		if back := FromInt128(lo, hi); (back.big == nil) != a.IsInt64() {
+			t.Fatalf("FromInt128 of %s not canonical", a)
+		}
 	}
 }
