@@ -124,10 +124,8 @@ func newCURMapper(c *columns) *curMapper {
 		sku:                c.opt("product_sku"),
 		resourceTags:       c.opt("resource_tags"),
 	}
-	for name, i := range c.index {
-		if rest, ok := strings.CutPrefix(name, "resource_tags_"); ok {
-			m.tagColumns = append(m.tagColumns, curTagColumn{col: i, key: curTagKey(rest)})
-		}
+	for name, i := range c.withPrefix("resource_tags_") {
+		m.tagColumns = append(m.tagColumns, curTagColumn{col: i, key: curTagKey(strings.TrimPrefix(name, "resource_tags_"))})
 	}
 	// Header order, so that the later of two columns naming one key wins
 	// every time.

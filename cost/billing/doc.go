@@ -7,9 +7,9 @@
 //
 // # Formats
 //
-//	Format   File                                        Detected by (header)
-//	FOCUS    FinOps FOCUS 1.0–1.2 CSV                    BilledCost + BillingAccountId or ChargePeriodStart
-//	AWSCUR2  AWS Data Exports, CUR 2.0, CSV              line_item_line_item_type + line_item_unblended_cost
+//	Format   File                                        Detected by (header or Parquet columns)
+//	FOCUS    FinOps FOCUS 1.0–1.2, CSV or Parquet        BilledCost + BillingAccountId or ChargePeriodStart
+//	AWSCUR2  AWS Data Exports, CUR 2.0, CSV or Parquet   line_item_line_item_type + line_item_unblended_cost
 //	GCP      Cloud Billing BigQuery export (standard or  billing_account_id + cost + usage_start_time
 //	         detailed) saved as CSV: nested fields as
 //	         dotted columns, credits and labels as JSON
@@ -17,10 +17,45 @@
 // FOCUS 1.3's ServiceProviderName is read where ProviderName is absent.
 //
 // Read(r, file, format) returns every line item or an error; Scan streams
-// them to a callback. With AutoDetect the header decides (Detect). Files
-// are CSV with a header row; a UTF-8 byte order mark, CRLF line ends,
-// quoted fields with commas, quotes and newlines are fine; extra columns
-// are ignored. Legacy CUR (lineItem/UnblendedCost) is refused by name.
+// them to a callback. With AutoDetect the header decides (Detect). A file
+// that starts with "PAR1" is Parquet (see Parquet), anything else CSV with
+// a header row; a UTF-8 byte order mark, CRLF line ends, quoted fields
+// with commas, quotes and newlines are fine; extra columns are ignored.
+// Legacy CUR (lineItem/UnblendedCost) is refused by name.
+//
+// # Parquet
+//
+// AWS Data Exports writes CUR 2.0 and FOCUS as Parquet by default. A
+// Parquet file is read as the CSV file of the same data would be: its
+// top-level column names are the header (CUR 2.0's snake_case names,
+// FOCUS's BilledCost, …), each row becomes a record of text, and the same
+// mapping as for CSV reads it, so the two give the same line items. Row
+// groups are decoded 256 rows at a time; only the columns the mapping
+// reads are turned into text. The values become text as
+//
+//	Parquet type                         Text
+//	null                                 "" (as an empty CSV field)
+//	DECIMAL (INT32, INT64, byte array)   exact decimal text, "-12.3456" (never through float64)
+//	INT32, INT64, UINT_*                 the integer
+//	FLOAT, DOUBLE                        shortest text of the value, "0.1", "1.2e-05"
+//	                                     (float32 as float32); then rounded as in Numbers
+//	TIMESTAMP (millis, micros, nanos),   RFC 3339 in UTC, "2025-03-01T00:00:00.5Z"; a
+//	INT96 (legacy timestamp)             timestamp not adjusted to UTC reads as UTC
+//	DATE                                 "2006-01-02"
+//	STRING, ENUM, JSON, BYTE_ARRAY       the bytes as text
+//	BOOLEAN                              "true" or "false"
+//	MAP                                  a JSON object: CUR 2.0's resource_tags, FOCUS's Tags
+//	                                     read as their CSV JSON; a null value is JSON null
+//	LIST, repeated, other groups         JSON arrays and objects (no mapping reads them)
+//
+// Parquet keeps its schema at the end of the file, so it needs random
+// access: Scan reads it in place from an io.ReaderAt of known size (an
+// *os.File, *bytes.Reader, *io.SectionReader), and reads any other reader
+// (an HTTP body) into memory first. Errors name rows counted from 1
+// instead of lines. A file that is not valid Parquet, or whose pages are
+// damaged, is refused with an *Error naming the file; a read error of the
+// underlying reader is returned as it is. GCP exports are read from CSV
+// only: a GCP Parquet file is refused.
 //
 // # FOCUS
 //
@@ -120,9 +155,12 @@
 //	cur.csv:9: column savings_plan_savings_plan_effective_cost: missing from the header, needed for SavingsPlanCoveredUsage lines
 //	gcp.csv:4: 12 fields, the header has 13
 //	gcp.csv: no data rows
+//	cur.parquet:row 17: column line_item_unblended_cost: "NaN" is not a decimal number
+//	cur.parquet: not a valid Parquet file: invalid magic footer of parquet file: "\x00PAR"
 //
 // Line numbers are the file's lines (header is 1), counting lines inside
-// quoted fields.
+// quoted fields; Parquet rows are counted from 1. LineItem.Line and Row
+// say the same of each line item, and Position formats them.
 //
 // WriteFOCUSSample writes a deterministic FOCUS file of any size for
 // tests and import benchmarks.

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/slopipe/slopipe/store"
@@ -13,10 +14,26 @@ import (
 // importer adds them once per file. Times are UTC, periods half-open
 // [Start, End), Tags nil when the row has none.
 type LineItem struct {
-	// Line is the line of the source file the row started on, so that a
-	// later check (a store limit, an allocation rule) can point at it.
+	// Line is the line of a CSV file the row started on, so that a later
+	// check (a store limit, an allocation rule) can point at it; 0 for a
+	// Parquet file.
 	Line int
+	// Row is the row of a Parquet file, counted from 1; 0 for CSV.
+	Row int
 	store.BillingLineItem
+}
+
+// Position is where the item came from in file, as an *Error names it:
+// "file:17" for line 17 of a CSV file, "file:row 17" for row 17 of a
+// Parquet file.
+func (it *LineItem) Position(file string) string {
+	switch {
+	case it.Line > 0:
+		return file + ":" + strconv.Itoa(it.Line)
+	case it.Row > 0:
+		return file + ":row " + strconv.Itoa(it.Row)
+	}
+	return file
 }
 
 // Format is the layout of a billing export file.
@@ -24,11 +41,13 @@ type Format int
 
 const (
 	// AutoDetect asks Read and Scan to recognise the format from the
-	// header row (see Detect).
+	// header row of a CSV file or the column names of a Parquet file (see
+	// Detect).
 	AutoDetect Format = iota
-	// FOCUS is a FinOps FOCUS 1.0, 1.1 or 1.2 CSV file.
+	// FOCUS is a FinOps FOCUS 1.0, 1.1 or 1.2 file, CSV or Parquet.
 	FOCUS
-	// AWSCUR2 is an AWS Cost and Usage Report 2.0 (Data Exports) CSV file.
+	// AWSCUR2 is an AWS Cost and Usage Report 2.0 (Data Exports) file, CSV
+	// or Parquet.
 	AWSCUR2
 	// GCP is a Google Cloud billing export to BigQuery (standard or
 	// detailed usage cost) written out as CSV, nested records flattened to

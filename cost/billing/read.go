@@ -2,6 +2,7 @@ package billing
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -18,10 +19,15 @@ const bom = "\ufeff"
 
 // Error is a problem in a billing file. Its text is
 // "file:line: column X: what", "file:line: what" when no single column is
-// at fault, or "file: what" when no line is.
+// at fault, or "file: what" when no line is. A Parquet file has rows, not
+// lines: "file:row N: column X: what".
 type Error struct {
-	File   string
-	Line   int
+	File string
+	// Line is the line of a CSV file, the header being 1; 0 for none.
+	Line int
+	// Row is the row of a Parquet file, counted from 1; 0 for none, and
+	// always 0 when Line is set.
+	Row    int
 	Column string
 	Msg    string
 }
@@ -29,9 +35,13 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0:
 		b.WriteByte(':')
 		b.WriteString(strconv.Itoa(e.Line))
+	case e.Row > 0:
+		b.WriteString(":row ")
+		b.WriteString(strconv.Itoa(e.Row))
 	}
 	b.WriteString(": ")
 	if e.Column != "" {
@@ -43,8 +53,9 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Read reads a whole billing export. file names it in errors. On any
-// error it returns no line items: an import is all of a file or none of it.
+// Read reads a whole billing export, CSV or Parquet (see Scan). file names
+// it in errors. On any error it returns no line items: an import is all of
+// a file or none of it.
 func Read(r io.Reader, file string, format Format) ([]LineItem, error) {
 	var items []LineItem
 	_, err := Scan(r, file, format, func(it *LineItem) error {
@@ -63,28 +74,40 @@ func Read(r io.Reader, file string, format Format) ([]LineItem, error) {
 // of a file that is then refused: a caller that writes them somewhere must
 // be able to drop what it wrote (the store tags each import with its id).
 // The LineItem is fn's to keep.
+//
+// A file that starts with Parquet's magic bytes "PAR1" is read as Parquet,
+// anything else as CSV. Parquet keeps its schema at the end of the file,
+// so it is read in place when r is an io.ReaderAt whose size is known (an
+// *os.File of a regular file, *bytes.Reader, *strings.Reader,
+// *io.SectionReader), from r's current offset; from any other reader (an
+// HTTP body) a Parquet file is first read whole into memory.
 func Scan(r io.Reader, file string, format Format, fn func(*LineItem) error) (int, error) {
 	_, n, err := scan(r, file, format, fn)
 	return n, err
 }
 
-// ReadDetect is Read of a file whose format its header says, and that
-// format.
-func ReadDetect(r io.Reader, file string) ([]LineItem, Format, error) {
-	var items []LineItem
-	format, _, err := scan(r, file, AutoDetect, func(it *LineItem) error {
-		items = append(items, *it)
-		return nil
-	})
-	if err != nil {
-		return nil, format, err
-	}
-	return items, format, nil
+// ScanDetect is Scan of a file whose format its header (CSV) or schema
+// (Parquet) says; it returns that format too.
+func ScanDetect(r io.Reader, file string, fn func(*LineItem) error) (Format, int, error) {
+	return scan(r, file, AutoDetect, fn)
 }
 
 // scan is Scan, also returning the format read.
 func scan(r io.Reader, file string, format Format, fn func(*LineItem) error) (Format, int, error) {
+	if ra, size, ok := sizedReaderAt(r); ok {
+		var magic [len(parquetMagic)]byte
+		if n, _ := ra.ReadAt(magic[:], 0); n == len(magic) && string(magic[:]) == parquetMagic {
+			return scanParquet(ra, size, file, format, fn)
+		}
+	}
 	br := bufio.NewReaderSize(r, 256<<10)
+	if b, err := br.Peek(len(parquetMagic)); err == nil && string(b) == parquetMagic {
+		data, err := io.ReadAll(br)
+		if err != nil {
+			return format, 0, fmt.Errorf("%s: %w", file, err)
+		}
+		return scanParquet(bytes.NewReader(data), int64(len(data)), file, format, fn)
+	}
 	if b, err := br.Peek(len(bom)); err == nil && string(b) == bom {
 		_, _ = br.Discard(len(bom))
 	}
@@ -102,28 +125,9 @@ func scan(r io.Reader, file string, format Format, fn func(*LineItem) error) (Fo
 	for i, h := range rec {
 		header[i] = strings.TrimSpace(h)
 	}
-	if format == AutoDetect {
-		if format, err = Detect(header); err != nil {
-			return format, 0, &Error{File: file, Line: 1, Msg: err.Error()}
-		}
-	}
-	cols, err := newColumns(header)
+	format, m, _, err := newMapper(file, 1, header, format)
 	if err != nil {
-		return format, 0, &Error{File: file, Line: 1, Msg: err.Error()}
-	}
-	var m mapper
-	switch format {
-	case FOCUS:
-		m = newFOCUSMapper(cols)
-	case AWSCUR2:
-		m = newCURMapper(cols)
-	case GCP:
-		m = newGCPMapper(cols)
-	default:
-		return format, 0, fmt.Errorf("%s: unknown billing format %v", file, format)
-	}
-	if len(cols.missing) > 0 {
-		return format, 0, &Error{File: file, Line: 1, Msg: fmt.Sprintf("%v file without required columns %s", format, strings.Join(cols.missing, ", "))}
+		return format, 0, err
 	}
 
 	n := 0
@@ -153,6 +157,37 @@ func scan(r io.Reader, file string, format Format, fn func(*LineItem) error) (Fo
 	return format, n, nil
 }
 
+// newMapper detects the format when asked to and builds its mapper for a
+// header, refusing a header without the format's required columns. line
+// is the header's line in errors, 0 for none (Parquet).
+func newMapper(file string, line int, header []string, format Format) (Format, mapper, *columns, error) {
+	if format == AutoDetect {
+		var err error
+		if format, err = Detect(header); err != nil {
+			return format, nil, nil, &Error{File: file, Line: line, Msg: err.Error()}
+		}
+	}
+	cols, err := newColumns(header)
+	if err != nil {
+		return format, nil, nil, &Error{File: file, Line: line, Msg: err.Error()}
+	}
+	var m mapper
+	switch format {
+	case FOCUS:
+		m = newFOCUSMapper(cols)
+	case AWSCUR2:
+		m = newCURMapper(cols)
+	case GCP:
+		m = newGCPMapper(cols)
+	default:
+		return format, nil, nil, fmt.Errorf("%s: unknown billing format %v", file, format)
+	}
+	if len(cols.missing) > 0 {
+		return format, nil, nil, &Error{File: file, Line: line, Msg: fmt.Sprintf("%v file without required columns %s", format, strings.Join(cols.missing, ", "))}
+	}
+	return format, m, cols, nil
+}
+
 type mapper interface {
 	mapRow(r *row, it *LineItem)
 }
@@ -175,14 +210,17 @@ func csvError(file string, err error, rec []string, want int) error {
 }
 
 // columns finds a file's columns by name and collects the required ones
-// it lacks, so that one error can name them all.
+// it lacks, so that one error can name them all. It notes the columns a
+// mapper looks up, so that a Parquet file's other columns need not be
+// decoded.
 type columns struct {
 	index   map[string]int
 	missing []string
+	used    []bool
 }
 
 func newColumns(header []string) (*columns, error) {
-	c := &columns{index: make(map[string]int, len(header))}
+	c := &columns{index: make(map[string]int, len(header)), used: make([]bool, len(header))}
 	for i, h := range header {
 		if h == "" {
 			continue
@@ -199,10 +237,23 @@ func newColumns(header []string) (*columns, error) {
 func (c *columns) opt(names ...string) int {
 	for _, n := range names {
 		if i, ok := c.index[n]; ok {
+			c.used[i] = true
 			return i
 		}
 	}
 	return -1
+}
+
+// withPrefix is the columns whose names start with prefix, by name.
+func (c *columns) withPrefix(prefix string) map[string]int {
+	found := map[string]int{}
+	for name, i := range c.index {
+		if strings.HasPrefix(name, prefix) {
+			c.used[i] = true
+			found[name] = i
+		}
+	}
+	return found
 }
 
 // req is opt, noting the first name as missing when none is present.
@@ -217,23 +268,24 @@ func (c *columns) req(names ...string) int {
 // row is one record being mapped. The first problem is kept in err and
 // later ones are ignored, so mapping code reads as a list of assignments.
 type row struct {
-	file  string
-	line  int
-	rec   []string
-	names []string
-	err   error
+	file       string
+	line       int // CSV
+	parquetRow int // Parquet
+	rec        []string
+	names      []string
+	err        error
 }
 
 func (r *row) fail(col int, format string, args ...any) {
 	if r.err == nil {
-		r.err = &Error{File: r.file, Line: r.line, Column: r.names[col], Msg: fmt.Sprintf(format, args...)}
+		r.err = &Error{File: r.file, Line: r.line, Row: r.parquetRow, Column: r.names[col], Msg: fmt.Sprintf(format, args...)}
 	}
 }
 
 // failMissing reports a column the header lacks but this row needs.
 func (r *row) failMissing(name, why string) {
 	if r.err == nil {
-		r.err = &Error{File: r.file, Line: r.line, Column: name, Msg: "missing from the header, needed " + why}
+		r.err = &Error{File: r.file, Line: r.line, Row: r.parquetRow, Column: name, Msg: "missing from the header, needed " + why}
 	}
 }
 
@@ -381,6 +433,12 @@ var timeLayouts = []string{
 
 func parseTime(s string) (time.Time, bool) {
 	s = strings.TrimSuffix(s, " UTC")
+	if len(s) == len(time.DateOnly) {
+		// Only the last layout fits; skip the failures of the others.
+		if t, err := time.Parse(time.DateOnly, s); err == nil {
+			return t, true
+		}
+	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), true

@@ -119,52 +119,75 @@ type ImportError struct{ Err error }
 func (e *ImportError) Error() string { return e.Err.Error() }
 func (e *ImportError) Unwrap() error { return e.Err }
 
-// importFile reads a billing export whole, then writes it as one import
-// per provider in it; a file with any bad row writes nothing.
+// importFile streams a billing export into the store as one import per
+// provider in it, writing chunks as rows are read; a file with any bad
+// row completes none of them and its chunks are deleted.
 func (r *billingReceiver) importFile(ctx context.Context, name string, data io.Reader) (*Result, error) {
-	items, format, err := billing.ReadDetect(data, name)
-	var bad *billing.Error
-	switch {
-	case errors.As(err, &bad):
-		return nil, &ImportError{err}
-	case err != nil:
-		return nil, fmt.Errorf("reading %s: %w", name, err) // I/O: tried again
-	}
 	r.importing.Lock()
 	defer r.importing.Unlock()
-	res := &Result{ImportID: newImportID(), File: name, Format: format.String(), Rows: len(items)}
-	byProvider := map[string][]store.BillingLineItem{}
-	lines := map[string][]int{} // each item's line, by provider
+	res := &Result{ImportID: newImportID(), File: name}
+	now := time.Now().UTC()
+	importers := map[string]*store.BillingImporter{}
 	sums := map[string]decimal.Decimal{}
-	for i := range items {
-		it := &items[i]
-		p := provider(format, it)
-		byProvider[p] = append(byProvider[p], it.BillingLineItem)
-		lines[p] = append(lines[p], it.Line)
+	format, rows, err := billing.ScanDetect(data, name, func(it *billing.LineItem) error {
+		p := provider(it)
+		w := importers[p]
+		if w == nil {
+			var err error
+			imp := store.BillingImport{ID: fmt.Sprintf("%s-%d", res.ImportID, len(importers)), Provider: p, SourceFile: name, ImportedAt: now}
+			if w, err = store.BeginBillingImport(ctx, r.st, imp); err != nil {
+				return err
+			}
+			importers[p] = w
+		}
+		if err := w.Add(ctx, &it.BillingLineItem); err != nil {
+			var invalid *store.InvalidItemError
+			if errors.As(err, &invalid) {
+				// file:line, or file:row N of Parquet
+				return &ImportError{fmt.Errorf("%s: %w", it.Position(name), invalid.Err)}
+			}
+			return err
+		}
 		sums[it.BillingCurrency] = sums[it.BillingCurrency].Add(it.BilledCost)
+		return nil
+	})
+	if err != nil {
+		for p, w := range importers {
+			if err := w.Abort(ctx); err != nil {
+				r.logger.Warn("billing import abandoned; deleting its rows failed (readers never see them)", zap.String("provider", p), zap.Error(err))
+			}
+		}
+		var bad *billing.Error
+		var refused *ImportError
+		switch {
+		case errors.As(err, &refused):
+			return nil, refused
+		case errors.As(err, &bad):
+			return nil, &ImportError{err}
+		}
+		return nil, fmt.Errorf("importing %s: %w", name, err) // I/O or store: tried again
 	}
-	providers := make([]string, 0, len(byProvider))
-	for p := range byProvider {
+	res.Format, res.Rows = format.String(), rows
+	providers := make([]string, 0, len(importers))
+	for p := range importers {
 		providers = append(providers, p)
 	}
 	sort.Strings(providers)
-	now := time.Now().UTC()
-	// One store import per provider (a FOCUS file may hold several): a
-	// parse error has refused the file before any of them, but a store
-	// failure after the first leaves the providers before it imported.
+	// Each provider's import completes on its own (a FOCUS file may hold
+	// several): a bad row has refused the file before any of them, but a
+	// store failure after the first leaves the providers before it
+	// imported.
 	for i, p := range providers {
-		imp := store.BillingImport{ID: fmt.Sprintf("%s-%d", res.ImportID, i), Provider: p, SourceFile: name, ImportedAt: now}
-		slices, err := store.ImportBilling(ctx, r.st, imp, byProvider[p])
-		var invalid *store.InvalidItemError
+		slices, err := importers[p].Commit(ctx)
 		switch {
-		case errors.As(err, &invalid):
-			line := lines[p][invalid.Index]
-			return nil, &ImportError{fmt.Errorf("%s:%d: %w", name, line, invalid.Err)}
 		case err != nil && slices != nil:
 			// Imported and visible; only the superseded rows stay for the
 			// next import of these slices to delete.
 			r.logger.Warn("billing import done; its superseded rows were not deleted yet", zap.String("file", name), zap.Error(err))
 		case err != nil:
+			for _, later := range providers[i+1:] {
+				importers[later].Abort(ctx)
+			}
 			return nil, fmt.Errorf("importing %s (%s): %w", name, p, err)
 		}
 		for _, s := range slices {
@@ -184,15 +207,9 @@ func (r *billingReceiver) importFile(ctx context.Context, name string, data io.R
 	return res, nil
 }
 
-// provider names the slices an item replaces: FOCUS says it per row; the
-// providers' own exports are one provider each.
-func provider(f billing.Format, it *billing.LineItem) string {
-	switch f {
-	case billing.AWSCUR2:
-		return "AWS"
-	case billing.GCP:
-		return "Google Cloud"
-	}
+// provider names the slices an item replaces: FOCUS says it per row, the
+// providers' own exports are mapped with theirs ("AWS", "Google Cloud").
+func provider(it *billing.LineItem) string {
 	if it.ProviderName != "" {
 		return it.ProviderName
 	}

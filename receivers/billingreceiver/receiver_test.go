@@ -250,3 +250,58 @@ func TestUploadOfAnUnstorableRowIsRefusedWithItsLine(t *testing.T) {
 		t.Errorf("something was imported: %s", got)
 	}
 }
+
+// A bad row after the first chunks were written (an import streams into
+// the store) still refuses the file whole: readers see the earlier import
+// only, and the abandoned import's rows are deleted.
+func TestBadRowAfterWrittenChunksLeavesNothing(t *testing.T) {
+	h := start(t)
+	h.drop("march.csv", testdata(t, "focus.csv"))
+	h.waitGone("march.csv")
+	before := h.total()
+
+	var big bytes.Buffer
+	if _, err := billing.WriteFOCUSSample(&big, 120_000, 7); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(big.String(), "\n"), "\n")
+	last := strings.Split(lines[len(lines)-1], ",")
+	for i, c := range strings.Split(lines[0], ",") {
+		if c == "BilledCost" {
+			last[i] = "1.2.3"
+		}
+	}
+	lines[len(lines)-1] = strings.Join(last, ",")
+	h.drop("big.csv", strings.Join(lines, "\n")+"\n")
+	h.waitGone("big.csv")
+	if after := h.total(); after != before {
+		t.Fatalf("a refused file changed the totals: %s, was %s", after, before)
+	}
+	reason, _ := filepath.Glob(filepath.Join(h.inbox, rejectedDir, "*-big.csv.reason"))
+	if len(reason) != 1 {
+		t.Fatalf("not rejected: %v", reason)
+	}
+	text, _ := os.ReadFile(reason[0])
+	if want := "big.csv:120001: column BilledCost"; !strings.Contains(string(text), want) {
+		t.Errorf("reason %q does not say %q", text, want)
+	}
+	// The abandoned import's rows are deleted (a mutation: wait for it).
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		rows, err := h.st.Query(context.Background(), "SELECT count() FROM "+h.st.Database()+".slopipe_billing_line_items WHERE SourceFile = 'big.csv'", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		if err := store.ScanAll(rows, func(r store.Rows) error { return r.Scan(&n) }); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d rows of the abandoned import are left", n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
