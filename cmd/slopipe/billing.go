@@ -27,7 +27,7 @@ func billingCommand() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&addr, "api", "", "the daemon's API, host:port or URL (default $"+apiAddrEnv+", else "+sloapi.DefaultAddr+")")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "import FILE...",
-		Short: "Import FOCUS 1.0–1.2, AWS CUR 2.0 or GCP billing exports (CSV); each replaces the billing periods and accounts it holds",
+		Short: "Import FOCUS 1.0–1.2 or AWS CUR 2.0 (CSV or Parquet) or GCP (CSV) billing exports; each replaces the billing periods and accounts it holds",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, files []string) error {
 			for _, file := range files {
@@ -112,6 +112,6 @@ func costCommand() *cobra.Command {
 	report.Flags().StringVar(&month, "month", "", "the month, YYYY-MM (default this month)")
 	report.Flags().StringVar(&groupBy, "group-by", "tenant", "tenant, team, service or category")
 	report.Flags().BoolVar(&raw, "json", false, "print the API's JSON answer instead of a table")
-	cmd.AddCommand(report)
+	cmd.AddCommand(report, recommendationsCommand())
 	return cmd
 }

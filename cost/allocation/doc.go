@@ -33,6 +33,10 @@
 // A pool's driver weighs tenants by Usage[driver] (Usage["cpu_seconds"]
 // for metric:cpu_seconds); only ratios matter, and tenants without
 // positive usage get nothing. even weighs its listed tenants alike.
+// The cost extension measures the usage: ingest_bytes from the ingest
+// usage table, requests from the SLI event totals, and each
+// metric:<name> from the PromQL of its usage_metrics entry (the query's
+// increase per tenant over the day, see store/promsql).
 //
 // # Categories
 //

@@ -22,10 +22,29 @@ const (
 	alertSource  = "cost"
 )
 
-// costAlerts are the budget crossings of this month and the surges of the
+// findings are what budgets and anomaly detection made of the
+// allocations as of one instant.
+type findings struct {
+	today, yesterday time.Time
+	budgets          []budgetFinding
+	anomalies        []anomalyFinding
+}
+
+type budgetFinding struct {
+	budget budget.Budget
+	status budget.Status
+}
+
+type anomalyFinding struct {
+	tenant, team, service, currency string
+	anomaly                         budget.Anomaly
+}
+
+// findings are the budgets' statuses this month and the surges of the
 // last complete day, as of now.
-func (x *costExtension) costAlerts(ctx context.Context, now time.Time) ([]*alerting.Alert, error) {
+func (x *costExtension) findings(ctx context.Context, now time.Time) (findings, error) {
 	today := now.UTC().Truncate(24 * time.Hour)
+	f := findings{today: today, yesterday: today.AddDate(0, 0, -1)}
 	monthStart := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
 	anomalies := x.cfg.Anomalies
 	trailing := anomalies.TrailingDays
@@ -38,9 +57,8 @@ func (x *costExtension) costAlerts(ctx context.Context, now time.Time) ([]*alert
 	}
 	series, err := store.CostSeries(ctx, x.st, from, today.Add(24*time.Hour))
 	if err != nil {
-		return nil, err
+		return f, err
 	}
-	var out []*alerting.Alert
 	for _, b := range x.cfg.Budgets {
 		currency := b.Currency
 		if currency == "" {
@@ -53,13 +71,53 @@ func (x *costExtension) costAlerts(ctx context.Context, now time.Time) ([]*alert
 			}
 			daily[s.Day] = daily[s.Day].Add(s.Cost)
 		}
-		st := budget.Evaluate(b, now.UTC(), daily)
-		for _, c := range st.Crossed {
-			out = append(out, budgetAlert(b, st, c, now))
+		f.budgets = append(f.budgets, budgetFinding{b, budget.Evaluate(b, now.UTC(), daily)})
+	}
+	f.anomalies = x.detectAnomalies(series, f.yesterday)
+	return f, nil
+}
+
+// save writes the budgets' statuses as of today and the anomalies of
+// yesterday, replacing those days' earlier findings.
+func (f findings) save(ctx context.Context, st store.Store, now time.Time) error {
+	budgets := make([]store.CostBudgetStatus, len(f.budgets))
+	for i, b := range f.budgets {
+		row := store.CostBudgetStatus{Day: f.today, Budget: b.budget.Name, Team: b.budget.Team, Tenant: b.budget.Tenant,
+			Month: b.status.Month, Currency: b.status.Currency, Amount: b.status.Limit, Actual: b.status.Actual, Forecast: b.status.Forecast}
+		for _, c := range b.status.Crossed {
+			row.Crossed = append(row.Crossed, thresholdName(c))
+		}
+		budgets[i] = row
+	}
+	if err := store.SaveCostBudgets(ctx, st, f.today, budgets, now); err != nil {
+		return err
+	}
+	anomalies := make([]store.CostAnomaly, len(f.anomalies))
+	for i, a := range f.anomalies {
+		anomalies[i] = store.CostAnomaly{Day: f.yesterday, Tenant: a.tenant, Team: a.team, Service: a.service, Currency: a.currency,
+			Cost: a.anomaly.Cost, Baseline: a.anomaly.Median, Score: a.anomaly.Score}
+	}
+	return store.SaveCostAnomalies(ctx, st, f.yesterday, anomalies, now)
+}
+
+// alerts are the tickets of the findings: one per budget threshold
+// crossed, one per surge.
+func (f findings) alerts(now time.Time) []*alerting.Alert {
+	var out []*alerting.Alert
+	for _, b := range f.budgets {
+		for _, c := range b.status.Crossed {
+			out = append(out, budgetAlert(b.budget, b.status, c, now))
 		}
 	}
-	out = append(out, x.anomalyAlerts(series, today.AddDate(0, 0, -1), now)...)
-	return out, nil
+	for _, a := range f.anomalies {
+		out = append(out, anomalyAlert(a, now))
+	}
+	return out
+}
+
+// thresholdName is a crossed threshold as people write it: "forecast 100%".
+func thresholdName(c budget.Crossing) string {
+	return c.Kind + " " + strconv.FormatFloat(c.Percent, 'f', -1, 64) + "%"
 }
 
 func budgetAlert(b budget.Budget, st budget.Status, c budget.Crossing, now time.Time) *alerting.Alert {
@@ -67,7 +125,7 @@ func budgetAlert(b budget.Budget, st budget.Status, c budget.Crossing, now time.
 	if b.Tenant != "" {
 		who, whoLabel = b.Tenant, alerting.LabelTenant
 	}
-	threshold := c.Kind + " " + strconv.FormatFloat(c.Percent, 'f', -1, 64) + "%"
+	threshold := thresholdName(c)
 	verb := "has spent"
 	if c.Kind == budget.Forecast {
 		verb = "is forecast to spend"
@@ -87,10 +145,11 @@ func budgetAlert(b budget.Budget, st budget.Status, c budget.Crossing, now time.
 	}
 }
 
-// anomalyAlerts are the surges of day, per service and tenant.
-func (x *costExtension) anomalyAlerts(series []store.CostAllocation, day, now time.Time) []*alerting.Alert {
+// detectAnomalies are the surges of day, per service and tenant.
+func (x *costExtension) detectAnomalies(series []store.CostAllocation, day time.Time) []anomalyFinding {
 	type key struct{ service, tenant, currency string }
 	points := map[key][]budget.Point{}
+	teams := map[key]string{} // the team of the key's latest day
 	for _, s := range series {
 		k := key{s.Service, s.Tenant, s.Currency}
 		ps := points[k]
@@ -100,6 +159,7 @@ func (x *costExtension) anomalyAlerts(series []store.CostAllocation, day, now ti
 			ps = append(ps, budget.Point{Day: s.Day, Cost: s.Cost})
 		}
 		points[k] = ps
+		teams[k] = s.Team
 	}
 	keys := make([]key, 0, len(points))
 	for k := range points {
@@ -109,27 +169,33 @@ func (x *costExtension) anomalyAlerts(series []store.CostAllocation, day, now ti
 		if keys[i].service != keys[j].service {
 			return keys[i].service < keys[j].service
 		}
-		return keys[i].tenant < keys[j].tenant
-	})
-	var out []*alerting.Alert
-	for _, k := range keys {
-		a, ok := budget.Detect(x.cfg.Anomalies, points[k], day)
-		if !ok {
-			continue
+		if keys[i].tenant != keys[j].tenant {
+			return keys[i].tenant < keys[j].tenant
 		}
-		out = append(out, &alerting.Alert{
-			Labels: model.LabelSet{
-				alerting.LabelAlertName: AlertAnomaly, alerting.LabelSeverity: alerting.SeverityTicket,
-				alerting.LabelService: model.LabelValue(k.service), alerting.LabelTenant: model.LabelValue(k.tenant),
-			},
-			Annotations: model.LabelSet{
-				"summary": model.LabelValue(fmt.Sprintf("%s cost for tenant %s jumped to %s %s on %s, %s over its median of %s (score %.1f)",
-					k.service, k.tenant, a.Cost, k.currency, a.Day.Format(time.DateOnly), a.Jump, a.Median, a.Score)),
-				"day": model.LabelValue(a.Day.Format(time.DateOnly)), "cost": model.LabelValue(a.Cost.String()),
-				"median": model.LabelValue(a.Median.String()), "jump": model.LabelValue(a.Jump.String()), "currency": model.LabelValue(k.currency),
-			},
-			StartsAt: now, UpdatedAt: now,
-		})
+		return keys[i].currency < keys[j].currency
+	})
+	var out []anomalyFinding
+	for _, k := range keys {
+		if a, ok := budget.Detect(x.cfg.Anomalies, points[k], day); ok {
+			out = append(out, anomalyFinding{tenant: k.tenant, team: teams[k], service: k.service, currency: k.currency, anomaly: a})
+		}
 	}
 	return out
+}
+
+func anomalyAlert(f anomalyFinding, now time.Time) *alerting.Alert {
+	a := f.anomaly
+	return &alerting.Alert{
+		Labels: model.LabelSet{
+			alerting.LabelAlertName: AlertAnomaly, alerting.LabelSeverity: alerting.SeverityTicket,
+			alerting.LabelService: model.LabelValue(f.service), alerting.LabelTenant: model.LabelValue(f.tenant),
+		},
+		Annotations: model.LabelSet{
+			"summary": model.LabelValue(fmt.Sprintf("%s cost for tenant %s jumped to %s %s on %s, %s over its median of %s (score %.1f)",
+				f.service, f.tenant, a.Cost, f.currency, a.Day.Format(time.DateOnly), a.Jump, a.Median, a.Score)),
+			"day": model.LabelValue(a.Day.Format(time.DateOnly)), "cost": model.LabelValue(a.Cost.String()),
+			"median": model.LabelValue(a.Median.String()), "jump": model.LabelValue(a.Jump.String()), "currency": model.LabelValue(f.currency),
+		},
+		StartsAt: now, UpdatedAt: now,
+	}
 }

@@ -134,6 +134,28 @@ func TestBudgetCrossingAndSpikeEachTicketOnce(t *testing.T) {
 	if budgetAlerts != 2 || anomalies != 1 {
 		t.Errorf("%d budget alerts, %d anomalies; want 2 and 1", budgetAlerts, anomalies)
 	}
+	// What dashboards read: the budget as of the 17th (10/day for 15 days
+	// and 100 on the 16th; 250 spent by 12:20, the third computation, after
+	// 16.5 days and 20 minutes of 30 days, forecasts 454.1631623213) and the
+	// spike of the 16th over its median of 10.
+	today := now.Truncate(24 * time.Hour)
+	statuses, err := store.CostBudgets(ctx, st, today, today.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(statuses) != 1 || statuses[0].Budget != "checkout-monthly" || statuses[0].Team != "checkout" || statuses[0].Amount.String() != "300" ||
+		statuses[0].Actual.String() != "250" || statuses[0].Forecast.String() != "454.1631623213" ||
+		strings.Join(statuses[0].Crossed, ",") != "actual 80%,forecast 100%" {
+		t.Errorf("budget statuses: %+v", statuses)
+	}
+	spikes, err := store.CostAnomalies(ctx, st, today.AddDate(0, 0, -1), today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(spikes) != 1 || spikes[0].Tenant != "acme" || spikes[0].Team != "checkout" || spikes[0].Service != "EC2" ||
+		spikes[0].Cost.String() != "100" || spikes[0].Baseline.String() != "10" || spikes[0].Score < 4 {
+		t.Errorf("anomalies: %+v", spikes)
+	}
 
 	// A restart: the cost alerts come back from the store and are not
 	// ticketed again; the next day, the spike is over and resolves.

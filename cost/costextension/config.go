@@ -9,6 +9,7 @@ import (
 
 	"github.com/slopipe/slopipe/cost/allocation"
 	"github.com/slopipe/slopipe/cost/budget"
+	"github.com/slopipe/slopipe/cost/chargeback"
 )
 
 // Config of the cost extension.
@@ -16,6 +17,13 @@ type Config struct {
 	// Rules map line items to tenants, teams and services, and split
 	// shared costs.
 	Rules allocation.Rules `mapstructure:"rules"`
+	// UsageMetrics are the usage that shared pools with driver
+	// metric:<name> split by, name to PromQL over the stored metrics, e.g.
+	// cpu_seconds: sum(rate(container_cpu_usage_seconds_total[5m])). A
+	// tenant's usage on a day is the query's increase over the day (the
+	// sum of its per-minute increases, see store/promsql): the CPU seconds
+	// used that day.
+	UsageMetrics map[string]string `mapstructure:"usage_metrics"`
 	// Interval is how often allocations are recomputed.
 	Interval time.Duration `mapstructure:"interval"`
 	// LookbackDays are the days recomputed each time, today included:
@@ -28,6 +36,13 @@ type Config struct {
 	// Anomalies: a service's daily cost for a tenant surging above its
 	// trailing median is a ticket.
 	Anomalies budget.AnomalyConfig `mapstructure:"anomalies"`
+	// Chargeback prices each tenant's telemetry per GB (10⁹ bytes)
+	// ingested and per GB-month retained; both prices zero (the default)
+	// turn it off.
+	Chargeback chargeback.Config `mapstructure:"chargeback"`
+	// Recommendations are the thresholds of the recommendations computed
+	// at every recomputation (see the package documentation).
+	Recommendations RecommendationsConfig `mapstructure:"recommendations"`
 	// Store is the store extension; API the slo extension whose endpoint
 	// serves GET /api/v1/cost (empty: none); Alerting the alerting
 	// extension cost alerts go through (empty: none).
@@ -45,6 +60,8 @@ func createDefaultConfig() component.Config {
 		Store:        component.MustNewID("store"),
 		API:          component.MustNewID("slo"),
 		Alerting:     component.MustNewID("alerting"),
+
+		Recommendations: DefaultRecommendationsConfig(),
 	}
 }
 
@@ -61,6 +78,9 @@ func (c *Config) Validate() error {
 	if err := c.Rules.Validate(); err != nil {
 		return fmt.Errorf("rules.%w", err)
 	}
+	if err := c.validateUsageMetrics(); err != nil {
+		return err
+	}
 	names := map[string]bool{}
 	for i := range c.Budgets {
 		if err := c.Budgets[i].Validate(); err != nil {
@@ -73,6 +93,12 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Anomalies.Validate(); err != nil {
 		return fmt.Errorf("anomalies.%w", err)
+	}
+	if err := c.Chargeback.Validate(); err != nil {
+		return fmt.Errorf("chargeback.%w", err)
+	}
+	if err := c.Recommendations.Validate(); err != nil {
+		return fmt.Errorf("recommendations.%w", err)
 	}
 	return nil
 }

@@ -98,4 +98,15 @@
 // at one TimeUnix (retried writes) count once, with the least of their
 // values. A minute needs only its own samples, so the query reads
 // [from, to) and MaxSampleGap does not apply.
+//
+// # Usage totals
+//
+// The cost extension weighs tenants' shares of a shared cost by usage
+// measured the same way: an events expression (CompileIncrease), e.g.
+// sum(rate(container_cpu_usage_seconds_total[5m])), whose
+// TenantTotalsSQL sums the per-minute increases above over the minutes
+// of [from, to) into one Total per tenant — for a counter of CPU seconds
+// and a day, the CPU seconds each tenant used that day. The samples are
+// read once and the rules are those of MinutesSQL's Total, so totals of
+// adjacent ranges add up to the total of both; store.MetricUsage runs it.
 package promsql
