@@ -378,23 +378,8 @@ ORDER BY ServiceName, SubAccountId, BillingCurrency`,
 	if err != nil {
 		return nil, fmt.Errorf("untagged charges: %w", err)
 	}
-	var out []BillingLineItem
-	err = ScanAll(rows, func(r Rows) error {
-		var it BillingLineItem
-		var billed, effective string
-		if err := r.Scan(&it.ServiceName, &it.SubAccountId, &it.Tags, &it.BillingCurrency, &billed, &effective); err != nil {
-			return err
-		}
-		var err error
-		if it.BilledCost, err = decimal.Parse(billed); err != nil {
-			return err
-		}
-		if it.EffectiveCost, err = decimal.Parse(effective); err != nil {
-			return err
-		}
-		out = append(out, it)
-		return nil
-	})
+	// The items span days: they carry no ChargePeriodStart.
+	out, err := scanCharges(rows, time.Time{})
 	if err != nil {
 		return nil, fmt.Errorf("untagged charges: %w", err)
 	}

@@ -29,8 +29,19 @@ ORDER BY ServiceName, SubAccountId, BillingCurrency`, QuoteIdent(st.Database()),
 	if err != nil {
 		return nil, fmt.Errorf("day charges: %w", err)
 	}
+	out, err := scanCharges(rows, from)
+	if err != nil {
+		return nil, fmt.Errorf("day charges: %w", err)
+	}
+	return out, nil
+}
+
+// scanCharges reads the rows of a query of summed charges (ServiceName,
+// SubAccountId, Tags, BillingCurrency, billed and effective cost), each
+// dated day.
+func scanCharges(rows Rows, day time.Time) ([]BillingLineItem, error) {
 	var out []BillingLineItem
-	err = ScanAll(rows, func(r Rows) error {
+	err := ScanAll(rows, func(r Rows) error {
 		var it BillingLineItem
 		var billed, effective string
 		if err := r.Scan(&it.ServiceName, &it.SubAccountId, &it.Tags, &it.BillingCurrency, &billed, &effective); err != nil {
@@ -43,14 +54,11 @@ ORDER BY ServiceName, SubAccountId, BillingCurrency`, QuoteIdent(st.Database()),
 		if it.EffectiveCost, err = decimal.Parse(effective); err != nil {
 			return err
 		}
-		it.ChargePeriodStart = from
+		it.ChargePeriodStart = day
 		out = append(out, it)
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("day charges: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // TenantUsage is what each tenant used in [from, to): telemetry bytes

@@ -178,7 +178,7 @@ func median(xs []decimal.Decimal) decimal.Decimal {
 		return xs[n/2]
 	}
 	sum := xs[n/2-1].Add(xs[n/2]).Unscaled()
-	return decimal.FromUnscaled(quoRound(sum, big.NewInt(2)))
+	return decimal.FromUnscaled(decimal.QuoRound(sum, big.NewInt(2)))
 }
 
 func abs(d decimal.Decimal) decimal.Decimal {

@@ -154,7 +154,7 @@ func Evaluate(b Budget, now time.Time, daily map[time.Time]decimal.Decimal) Stat
 	forecast := actual
 	if elapsed := now.Sub(start); elapsed >= 24*time.Hour {
 		n := new(big.Int).Mul(actual.Unscaled(), big.NewInt(int64(end.Sub(start))))
-		forecast = decimal.FromUnscaled(quoRound(n, big.NewInt(int64(elapsed))))
+		forecast = decimal.FromUnscaled(decimal.QuoRound(n, big.NewInt(int64(elapsed))))
 	}
 
 	s := Status{
@@ -193,17 +193,4 @@ func reaches(v, limit decimal.Decimal, percent float64) bool {
 	lhs := new(big.Rat).SetInt(new(big.Int).Mul(v.Unscaled(), big.NewInt(100)))
 	rhs := new(big.Rat).Mul(new(big.Rat).SetInt(limit.Unscaled()), p)
 	return lhs.Cmp(rhs) >= 0
-}
-
-// quoRound is n / d rounded half away from zero.
-func quoRound(n, d *big.Int) *big.Int {
-	q, r := new(big.Int).QuoRem(n, d, new(big.Int))
-	if new(big.Int).Lsh(new(big.Int).Abs(r), 1).CmpAbs(d) >= 0 {
-		if n.Sign()*d.Sign() < 0 {
-			q.Sub(q, big.NewInt(1))
-		} else {
-			q.Add(q, big.NewInt(1))
-		}
-	}
-	return q
 }

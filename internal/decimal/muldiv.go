@@ -7,14 +7,18 @@ import "math/big"
 // (bytes per GB, days per month) never pass through float64. den must
 // not be 0.
 func (d Decimal) MulDiv(num, den *big.Int) Decimal {
-	n := new(big.Int).Mul(d.int(), num)
-	q, r := new(big.Int).QuoRem(n, den, new(big.Int))
-	if new(big.Int).Lsh(new(big.Int).Abs(r), 1).CmpAbs(den) >= 0 {
-		if n.Sign()*den.Sign() < 0 {
+	return fromBig(QuoRound(new(big.Int).Mul(d.int(), num), den))
+}
+
+// QuoRound is n / d rounded half away from zero; d must not be 0.
+func QuoRound(n, d *big.Int) *big.Int {
+	q, r := new(big.Int).QuoRem(n, d, new(big.Int))
+	if new(big.Int).Lsh(new(big.Int).Abs(r), 1).CmpAbs(d) >= 0 {
+		if n.Sign()*d.Sign() < 0 {
 			q.Sub(q, big.NewInt(1))
 		} else {
 			q.Add(q, big.NewInt(1))
 		}
 	}
-	return fromBig(q)
+	return q
 }
