@@ -61,6 +61,8 @@ func callAPI(ctx context.Context, addr, method, path string, query url.Values, b
 	contentType, timeout := "application/json", 30*time.Second
 	switch b := body.(type) {
 	case nil:
+	case upload:
+		reqBody, contentType, timeout = b.body, b.contentType, 30*time.Minute
 	case io.Reader:
 		reqBody, contentType, timeout = b, "text/csv", 30*time.Minute
 	default:

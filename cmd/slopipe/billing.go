@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,8 +27,8 @@ func billingCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "billing", Short: "Import cloud billing exports into the running daemon"}
 	cmd.PersistentFlags().StringVar(&addr, "api", "", "the daemon's API, host:port or URL (default $"+apiAddrEnv+", else "+sloapi.DefaultAddr+")")
 	cmd.AddCommand(&cobra.Command{
-		Use:   "import FILE...",
-		Short: "Import FOCUS 1.0–1.2 or AWS CUR 2.0 (CSV or Parquet) or GCP (CSV) billing exports; each replaces the billing periods and accounts it holds",
+		Use:   "import FILE|DIR...",
+		Short: "Import FOCUS 1.0–1.2 or AWS CUR 2.0 (CSV, gzipped CSV or Parquet) or GCP (CSV) billing exports; a directory is one multi-part export; each replaces the billing periods and accounts it holds",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, files []string) error {
 			for _, file := range files {
@@ -43,22 +44,97 @@ func billingCommand() *cobra.Command {
 	return cmd
 }
 
-func uploadBilling(ctx context.Context, addr, file string) (*billingreceiver.Result, error) {
+// uploadBilling sends one export: a file as the body, a directory (a
+// multi-part export) as a multipart body of its billing files, one import.
+func uploadBilling(ctx context.Context, addr, path string) (*billingreceiver.Result, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{"file": {filepath.Base(path)}}
+	var body any
+	if info.IsDir() {
+		files, err := billingFiles(path)
+		if err != nil {
+			return nil, err
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("%s: no billing files in the directory (.csv, .gz, .parquet)", path)
+		}
+		body = multipartUpload(files)
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		body = io.Reader(f)
+	}
+	_, data, err := callAPI(ctx, addr, http.MethodPost, "/api/v1/billing/import", q, body, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	return decodeData[*billingreceiver.Result](addr, data)
+}
+
+// billingFiles are the files of a directory the daemon's inbox would
+// import, in path order.
+func billingFiles(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && billingreceiver.IsBillingFile(d.Name()) {
+			files = append(files, path)
+		}
+		return nil
+	})
+	return files, err
+}
+
+// upload is a request body with its own content type.
+type upload struct {
+	body        io.Reader
+	contentType string
+}
+
+// multipartUpload streams files as one multipart/form-data body, a file
+// part each.
+func multipartUpload(files []string) upload {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		for _, file := range files {
+			if err := copyPart(mw, file); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		pw.CloseWithError(mw.Close())
+	}()
+	return upload{pr, mw.FormDataContentType()}
+}
+
+func copyPart(mw *multipart.Writer, file string) error {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	q := url.Values{"file": {filepath.Base(file)}}
-	_, body, err := callAPI(ctx, addr, http.MethodPost, "/api/v1/billing/import", q, io.Reader(f), http.StatusOK)
+	w, err := mw.CreateFormFile("file", filepath.Base(file))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return decodeData[*billingreceiver.Result](addr, body)
+	_, err = io.Copy(w, f)
+	return err
 }
 
 func printImport(w io.Writer, res *billingreceiver.Result) {
 	fmt.Fprintf(w, "%s: %s, %d rows, import %s\n", res.File, res.Format, res.Rows, res.ImportID)
+	if len(res.Files) > 0 {
+		fmt.Fprintf(w, "  %d files: %s\n", len(res.Files), strings.Join(res.Files, ", "))
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROVIDER\tBILLING ACCOUNT\tPERIOD\tROWS\tBILLED COST")
 	for _, s := range res.Slices {

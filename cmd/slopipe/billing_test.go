@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,6 +67,37 @@ func TestDaemonImportsBillingExports(t *testing.T) {
 	}
 	if got := query(t, ep.clickhouseHTTP, "SELECT count() FROM otel.slopipe_billing_line_items_current WHERE Provider = 'AWS' AND BillingAccountId = '999900000001'"); got != "9" {
 		t.Errorf("%s CUR rows visible after importing twice, want 9", got)
+	}
+
+	// The same month as a multi-part delivery, a directory of two gzipped
+	// parts and a manifest: one import of both parts, still one copy.
+	curText, err := os.ReadFile(cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimRight(string(curText), "\n")+"\n", "\n")
+	delivery := filepath.Join(dir, "cur-2026-11")
+	for i, rows := range [][]string{lines[1:5], lines[5:]} {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(lines[0] + strings.Join(rows, "")))
+		zw.Close()
+		part := filepath.Join(delivery, "data", fmt.Sprintf("cur-%05d.csv.gz", i+1))
+		if err := os.MkdirAll(filepath.Dir(part), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(part, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(delivery, "cur-Manifest.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := cli(t, ep.api, "billing", "import", delivery); code != 0 || !strings.Contains(out, "aws-cur2, 9 rows") || !strings.Contains(out, "2 files: cur-00001.csv.gz, cur-00002.csv.gz") {
+		t.Fatalf("billing import of a directory exited %d:\n%s", code, out)
+	}
+	if got := query(t, ep.clickhouseHTTP, "SELECT count() FROM otel.slopipe_billing_line_items_current WHERE Provider = 'AWS' AND BillingAccountId = '999900000001'"); got != "9" {
+		t.Errorf("%s CUR rows visible after the multi-part import, want 9", got)
 	}
 
 	before := query(t, ep.clickhouseHTTP, sql)

@@ -18,8 +18,9 @@
 //
 // Read(r, file, format) returns every line item or an error; Scan streams
 // them to a callback. With AutoDetect the header decides (Detect). A file
-// that starts with "PAR1" is Parquet (see Parquet), anything else CSV with
-// a header row; a UTF-8 byte order mark, CRLF line ends, quoted fields
+// that starts with "PAR1" is Parquet (see Parquet); a gzip file (CUR's and
+// GCP's .csv.gz) is decompressed, then read the same way; anything else is
+// CSV with a header row; a UTF-8 byte order mark, CRLF line ends, quoted fields
 // with commas, quotes and newlines are fine; extra columns are ignored.
 // Legacy CUR (lineItem/UnblendedCost) is refused by name.
 //

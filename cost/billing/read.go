@@ -3,6 +3,7 @@ package billing
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -53,7 +54,8 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Read reads a whole billing export, CSV or Parquet (see Scan). file names
+// Read reads a whole billing export, CSV (gzipped or not) or Parquet (see
+// Scan). file names
 // it in errors. On any error it returns no line items: an import is all of
 // a file or none of it.
 func Read(r io.Reader, file string, format Format) ([]LineItem, error) {
@@ -76,7 +78,7 @@ func Read(r io.Reader, file string, format Format) ([]LineItem, error) {
 // The LineItem is fn's to keep.
 //
 // A file that starts with Parquet's magic bytes "PAR1" is read as Parquet,
-// anything else as CSV. Parquet keeps its schema at the end of the file,
+// a gzip file is decompressed first, anything else is CSV. Parquet keeps its schema at the end of the file,
 // so it is read in place when r is an io.ReaderAt whose size is known (an
 // *os.File of a regular file, *bytes.Reader, *strings.Reader,
 // *io.SectionReader), from r's current offset; from any other reader (an
@@ -92,6 +94,41 @@ func ScanDetect(r io.Reader, file string, fn func(*LineItem) error) (Format, int
 	return scan(r, file, AutoDetect, fn)
 }
 
+// gzipMagic starts every gzip file.
+const gzipMagic = "\x1f\x8b"
+
+// sourceReader remembers the error of the reader under a decompressor, so
+// that a failing disk or connection (tried again) is told apart from a
+// damaged file (refused).
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+// gzipContent reads a gzip stream, reporting a damaged one (truncated, a
+// bad checksum) as an *Error of the file.
+type gzipContent struct {
+	gz   *gzip.Reader
+	src  *sourceReader
+	file string
+}
+
+func (g *gzipContent) Read(p []byte) (int, error) {
+	n, err := g.gz.Read(p)
+	if err != nil && err != io.EOF && g.src.err == nil {
+		err = &Error{File: g.file, Msg: "damaged gzip data: " + err.Error()}
+	}
+	return n, err
+}
+
 // scan is Scan, also returning the format read.
 func scan(r io.Reader, file string, format Format, fn func(*LineItem) error) (Format, int, error) {
 	if ra, size, ok := sizedReaderAt(r); ok {
@@ -101,6 +138,19 @@ func scan(r io.Reader, file string, format Format, fn func(*LineItem) error) (Fo
 		}
 	}
 	br := bufio.NewReaderSize(r, 256<<10)
+	if b, err := br.Peek(len(gzipMagic)); err == nil && string(b) == gzipMagic {
+		// AWS and GCP deliver CSV exports gzipped (cur-00001.csv.gz).
+		src := &sourceReader{r: br}
+		gz, err := gzip.NewReader(src)
+		if err != nil {
+			if src.err != nil {
+				return format, 0, fmt.Errorf("%s: %w", file, src.err)
+			}
+			return format, 0, &Error{File: file, Msg: "not a readable gzip file: " + err.Error()}
+		}
+		defer gz.Close()
+		br = bufio.NewReaderSize(&gzipContent{gz: gz, src: src, file: file}, 256<<10)
+	}
 	if b, err := br.Peek(len(parquetMagic)); err == nil && string(b) == parquetMagic {
 		data, err := io.ReadAll(br)
 		if err != nil {
@@ -194,6 +244,10 @@ type mapper interface {
 
 func csvError(file string, err error, rec []string, want int) error {
 	var pe *csv.ParseError
+	var content *Error
+	if errors.As(err, &content) {
+		return content // a damaged gzip stream
+	}
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("%s: %w", file, err)
 	}

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"os"
@@ -472,5 +473,42 @@ func TestFastPathsAgreeWithGeneral(t *testing.T) {
 		if err := json.Unmarshal([]byte(s), &general); err != nil || !reflect.DeepEqual(fast, general) {
 			t.Errorf("fastTags(%s) = %v, encoding/json = %v, %v", s, fast, general, err)
 		}
+	}
+}
+
+// A gzipped CSV export (CUR's cur-00001.csv.gz, several gzip members
+// concatenated too) reads as the CSV does, lines counted in the CSV; a
+// damaged one is refused naming the file.
+func TestGzippedCSV(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "cur2.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var packed bytes.Buffer
+	half := bytes.IndexByte(raw[len(raw)/2:], '\n') + len(raw)/2 + 1
+	for _, part := range [][]byte{raw[:half], raw[half:]} { // two members
+		zw := gzip.NewWriter(&packed)
+		zw.Write(part)
+		zw.Close()
+	}
+	items, err := Read(bytes.NewReader(packed.Bytes()), "cur-00001.csv.gz", AutoDetect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := readFile(t, "cur2.csv", AWSCUR2)
+	if len(items) != len(plain) {
+		t.Fatalf("%d items from gzip, %d from the CSV", len(items), len(plain))
+	}
+	for i := range items {
+		if d := diffItems(items[i], plain[i]); d != "" {
+			t.Fatalf("item %d: %s", i, d)
+		}
+	}
+
+	damaged := append([]byte(nil), packed.Bytes()[:packed.Len()/2]...)
+	_, err = Read(bytes.NewReader(damaged), "cur-00002.csv.gz", AutoDetect)
+	var bad *Error
+	if !errors.As(err, &bad) || !strings.HasPrefix(err.Error(), "cur-00002.csv.gz") {
+		t.Fatalf("damaged gzip: %v", err)
 	}
 }

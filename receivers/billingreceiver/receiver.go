@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -88,12 +91,15 @@ func (r *billingReceiver) Shutdown(context.Context) error {
 
 // Result is what one import wrote; its JSON is the upload API's answer.
 type Result struct {
-	ImportID string         `json:"import_id"`
-	File     string         `json:"file"`
-	Format   string         `json:"format"`
-	Rows     int            `json:"rows"`
-	Billed   []CurrencySum  `json:"billed_cost"`
-	Slices   []SliceSummary `json:"slices"`
+	ImportID string `json:"import_id"`
+	File     string `json:"file"`
+	// Files are the files of a multi-part export (a directory dropped in
+	// the inbox, a multipart upload) in the order read; empty for one file.
+	Files  []string       `json:"files,omitempty"`
+	Format string         `json:"format"` // of every file; "aws-cur2, focus" when they differ
+	Rows   int            `json:"rows"`
+	Billed []CurrencySum  `json:"billed_cost"`
+	Slices []SliceSummary `json:"slices"`
 }
 
 // CurrencySum is a total in one currency.
@@ -119,38 +125,96 @@ type ImportError struct{ Err error }
 func (e *ImportError) Error() string { return e.Err.Error() }
 func (e *ImportError) Unwrap() error { return e.Err }
 
-// importFile streams a billing export into the store as one import per
-// provider in it, writing chunks as rows are read; a file with any bad
-// row completes none of them and its chunks are deleted.
+// parts hands out the files of one import in order, and io.EOF after the
+// last.
+type parts func() (name string, data io.ReadCloser, err error)
+
+// partList hands out files opened by open.
+func partList(names []string, open func(name string) (io.ReadCloser, error)) parts {
+	i := 0
+	return func() (string, io.ReadCloser, error) {
+		if i == len(names) {
+			return "", nil, io.EOF
+		}
+		name := names[i]
+		i++
+		data, err := open(name)
+		return name, data, err
+	}
+}
+
+// importFile imports one billing export.
 func (r *billingReceiver) importFile(ctx context.Context, name string, data io.Reader) (*Result, error) {
+	return r.importParts(ctx, name, partList([]string{name}, func(string) (io.ReadCloser, error) { return io.NopCloser(data), nil }))
+}
+
+// importParts streams the files of one billing export (a month of CUR 2.0
+// comes as cur-00001.csv.gz, cur-00002.csv.gz, …) into the store as one
+// import per provider in them, writing chunks as rows are read: the parts
+// of a billing period together replace that period, where one at a time
+// each would replace the one before. A bad row in any part completes none
+// of the imports, and their chunks are deleted.
+func (r *billingReceiver) importParts(ctx context.Context, name string, next parts) (*Result, error) {
 	r.importing.Lock()
 	defer r.importing.Unlock()
 	res := &Result{ImportID: newImportID(), File: name}
 	now := time.Now().UTC()
 	importers := map[string]*store.BillingImporter{}
 	sums := map[string]decimal.Decimal{}
-	format, rows, err := billing.ScanDetect(data, name, func(it *billing.LineItem) error {
-		p := provider(it)
-		w := importers[p]
-		if w == nil {
-			var err error
-			imp := store.BillingImport{ID: fmt.Sprintf("%s-%d", res.ImportID, len(importers)), Provider: p, SourceFile: name, ImportedAt: now}
-			if w, err = store.BeginBillingImport(ctx, r.st, imp); err != nil {
+	var formats []string
+	add := func(partName string) func(it *billing.LineItem) error {
+		return func(it *billing.LineItem) error {
+			p := provider(it)
+			w := importers[p]
+			if w == nil {
+				var err error
+				imp := store.BillingImport{ID: fmt.Sprintf("%s-%d", res.ImportID, len(importers)), Provider: p, SourceFile: name, ImportedAt: now}
+				if w, err = store.BeginBillingImport(ctx, r.st, imp); err != nil {
+					return err
+				}
+				importers[p] = w
+			}
+			if err := w.Add(ctx, &it.BillingLineItem); err != nil {
+				var invalid *store.InvalidItemError
+				if errors.As(err, &invalid) {
+					// file:line, or file:row N of Parquet
+					return &ImportError{fmt.Errorf("%s: %w", it.Position(partName), invalid.Err)}
+				}
 				return err
 			}
-			importers[p] = w
+			sums[it.BillingCurrency] = sums[it.BillingCurrency].Add(it.BilledCost)
+			return nil
 		}
-		if err := w.Add(ctx, &it.BillingLineItem); err != nil {
-			var invalid *store.InvalidItemError
-			if errors.As(err, &invalid) {
-				// file:line, or file:row N of Parquet
-				return &ImportError{fmt.Errorf("%s: %w", it.Position(name), invalid.Err)}
-			}
-			return err
+	}
+	var err error
+	var files []string
+	for {
+		partName, data, nextErr := next()
+		if nextErr == io.EOF {
+			break
 		}
-		sums[it.BillingCurrency] = sums[it.BillingCurrency].Add(it.BilledCost)
-		return nil
-	})
+		if err = nextErr; err != nil {
+			break
+		}
+		var format billing.Format
+		var rows int
+		format, rows, err = billing.ScanDetect(data, partName, add(partName))
+		data.Close()
+		if err != nil {
+			break
+		}
+		res.Rows += rows
+		if !slices.Contains(formats, format.String()) {
+			formats = append(formats, format.String())
+		}
+		files = append(files, partName)
+	}
+	if err == nil && len(files) == 0 {
+		err = &ImportError{fmt.Errorf("%s: no billing files in it", name)}
+	}
+	if len(files) > 1 {
+		res.Files = files
+	}
 	if err != nil {
 		for p, w := range importers {
 			if err := w.Abort(ctx); err != nil {
@@ -167,7 +231,8 @@ func (r *billingReceiver) importFile(ctx context.Context, name string, data io.R
 		}
 		return nil, fmt.Errorf("importing %s: %w", name, err) // I/O or store: tried again
 	}
-	res.Format, res.Rows = format.String(), rows
+	slices.Sort(formats)
+	res.Format = strings.Join(formats, ", ")
 	providers := make([]string, 0, len(importers))
 	for p := range importers {
 		providers = append(providers, p)
@@ -240,7 +305,9 @@ func (r *billingReceiver) report(ctx context.Context, res *Result) {
 	}
 }
 
-// scan imports every settled file in the inbox, oldest first.
+// scan imports every settled file in the inbox, oldest first. A
+// directory is one multi-part export: its billing files are imported
+// together once none of them has changed for settle.
 func (r *billingReceiver) scan() {
 	entries, err := os.ReadDir(r.inbox)
 	if err != nil {
@@ -254,14 +321,14 @@ func (r *billingReceiver) scan() {
 	var files []candidate
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".tmp") {
+		if skipped(name) || e.IsDir() && (name == importedDir || name == rejectedDir) {
 			continue
 		}
-		info, err := e.Info()
-		if err != nil || time.Since(info.ModTime()) < r.cfg.Settle {
+		mod, err := lastChange(filepath.Join(r.inbox, name))
+		if err != nil || time.Since(mod) < r.cfg.Settle {
 			continue
 		}
-		files = append(files, candidate{name, info.ModTime()})
+		files = append(files, candidate{name, mod})
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].mod.Before(files[j].mod) })
 	for _, f := range files {
@@ -272,18 +339,91 @@ func (r *billingReceiver) scan() {
 	}
 }
 
-// importInbox imports one inbox file and moves it: to imported, or to
-// rejected with the reason beside it. A store failure leaves it in the
-// inbox for the next scan.
+// skipped are names the inbox leaves alone: hidden files and copies in
+// progress.
+func skipped(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".tmp")
+}
+
+// lastChange is the modification time of path, or for a directory the
+// latest of it and everything in it.
+func lastChange(path string) (time.Time, error) {
+	var latest time.Time
+	err := filepath.WalkDir(path, func(_ string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.ModTime().After(latest) {
+			latest = info.ModTime()
+		}
+		return nil
+	})
+	return latest, err
+}
+
+// billingExtensions are the files a directory's import reads; the rest
+// (AWS's Manifest.json, a README) are not billing data.
+var billingExtensions = []string{".csv", ".gz", ".parquet"}
+
+// IsBillingFile says whether a directory's import reads the file name.
+func IsBillingFile(name string) bool {
+	return !skipped(name) && slices.Contains(billingExtensions, strings.ToLower(filepath.Ext(name)))
+}
+
+// inboxParts are the files of inbox entry name: the file itself, or a
+// directory's billing files (recursively, in path order), named by their
+// path in the inbox.
+func (r *billingReceiver) inboxParts(name string) ([]string, error) {
+	root := filepath.Join(r.inbox, name)
+	info, err := os.Stat(root)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{name}, nil
+	}
+	var parts []string
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path != root && skipped(d.Name()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() && IsBillingFile(d.Name()) {
+			rel, _ := filepath.Rel(r.inbox, path)
+			parts = append(parts, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return parts, err
+}
+
+// importInbox imports one inbox file or directory and moves it: to
+// imported, or to rejected with the reason beside it. A store failure
+// leaves it in the inbox for the next scan.
 func (r *billingReceiver) importInbox(name string) {
 	path := filepath.Join(r.inbox, name)
-	f, err := os.Open(path)
+	parts, err := r.inboxParts(name)
 	if err != nil {
 		r.logger.Error("billing file cannot be read", zap.String("file", path), zap.Error(err))
 		return
 	}
-	res, err := r.importFile(r.ctx, name, f)
-	f.Close()
+	var res *Result
+	if len(parts) == 0 {
+		err = &ImportError{fmt.Errorf("%s: no billing files in the directory (%s)", name, strings.Join(billingExtensions, ", "))}
+	} else {
+		res, err = r.importParts(r.ctx, name, partList(parts, func(part string) (io.ReadCloser, error) {
+			return os.Open(filepath.Join(r.inbox, filepath.FromSlash(part)))
+		}))
+	}
 	var bad *ImportError
 	switch {
 	case errors.As(err, &bad):
@@ -311,7 +451,8 @@ func stamped(name string) string {
 }
 
 // upload is POST /api/v1/billing/import?file=NAME with the export as the
-// body.
+// body, or a multipart/form-data body whose file parts are the files of
+// one multi-part export (NAME then names the export, e.g. its directory).
 func (r *billingReceiver) upload(w http.ResponseWriter, req *http.Request) {
 	name := filepath.Base(req.URL.Query().Get("file"))
 	if name == "." || name == "/" || name == "" {
@@ -319,7 +460,13 @@ func (r *billingReceiver) upload(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	body := http.MaxBytesReader(w, req.Body, r.cfg.MaxUploadBytes)
-	res, err := r.importFile(req.Context(), name, body)
+	var res *Result
+	var err error
+	if mediaType, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mediaType == "multipart/form-data" {
+		res, err = r.importParts(req.Context(), name, multipartParts(multipart.NewReader(body, params["boundary"])))
+	} else {
+		res, err = r.importFile(req.Context(), name, body)
+	}
 	var bad *ImportError
 	var tooBig *http.MaxBytesError
 	switch {
@@ -332,6 +479,26 @@ func (r *billingReceiver) upload(w http.ResponseWriter, req *http.Request) {
 		apijson.Error(w, http.StatusServiceUnavailable, err.Error())
 	default:
 		apijson.Data(w, res)
+	}
+}
+
+// multipartParts are the file parts of a multipart body, in the order
+// they arrive; other form fields are skipped.
+func multipartParts(mr *multipart.Reader) parts {
+	return func() (string, io.ReadCloser, error) {
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				return "", nil, err
+			}
+			if err != nil {
+				return "", nil, &ImportError{fmt.Errorf("multipart body: %w", err)}
+			}
+			if p.FileName() != "" {
+				return filepath.Base(p.FileName()), p, nil
+			}
+			p.Close()
+		}
 	}
 }
 
