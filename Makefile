@@ -20,6 +20,7 @@ PROMETHEUS           := $(TOOLS_DIR)/prometheus-debian
 PROMTOOL             := $(TOOLS_DIR)/promtool-debian
 ALERTMANAGER         := $(TOOLS_DIR)/alertmanager-debian
 AMTOOL               := $(TOOLS_DIR)/amtool-debian
+ALERTMANAGER_TEMPLATES := /usr/share/prometheus/alertmanager/default.tmpl /usr/share/prometheus/alertmanager/email.tmpl
 export SLOPIPE_TELEMETRYGEN ?= $(TELEMETRYGEN)
 export SLOPIPE_PROMETHEUS   ?= $(PROMETHEUS)
 export SLOPIPE_PROMTOOL     ?= $(PROMTOOL)
@@ -79,7 +80,7 @@ $(LIBCHDB):
 	echo "engine ready: $(LIBCHDB)"
 
 ## peers: telemetrygen (Go proxy), Prometheus with promtool and Alertmanager with amtool (Debian's packages, unpacked, not installed as services)
-peers: $(TELEMETRYGEN) $(PROMETHEUS) $(PROMTOOL) $(ALERTMANAGER) $(AMTOOL)
+peers: $(TELEMETRYGEN) $(PROMETHEUS) $(PROMTOOL) $(ALERTMANAGER) $(AMTOOL) $(ALERTMANAGER_TEMPLATES)
 
 $(TELEMETRYGEN):
 	@mkdir -p $(TOOLS_DIR)
@@ -107,6 +108,19 @@ $(PROMETHEUS) $(PROMTOOL) &:
 
 $(ALERTMANAGER) $(AMTOOL) &:
 	$(call fetch_debian,prometheus-alertmanager,prometheus-alertmanager,$(ALERTMANAGER),amtool,$(AMTOOL))
+
+# Debian's Alertmanager reads its notification templates from a fixed
+# path, not from the binary: without them no configuration loads. They are
+# installed from the same package (as root, or with sudo).
+$(ALERTMANAGER_TEMPLATES) &:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; cd "$$tmp"; \
+	echo "installing Debian Alertmanager's templates into /usr/share/prometheus/alertmanager"; \
+	apt-get download prometheus-alertmanager >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi; \
+	  apt-get download prometheus-alertmanager >/dev/null; }; \
+	dpkg -x prometheus-alertmanager_*.deb pkg; \
+	sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	for f in $(ALERTMANAGER_TEMPLATES); do $$sudo install -D -m 644 pkg$$f $$f; done
 
 clean:
 	rm -rf bin bench.out
