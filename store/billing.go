@@ -12,12 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
-
 	"github.com/slopipe/slopipe/internal/decimal"
 )
 
-// Billing imports. A billing file is imported whole or not at all, and it
+// Billing imports. An import (a billing file, or the files of one
+// multi-part export, for one provider) lands whole or not at all, and it
 // replaces, for every (provider, billing account, billing period) slice it
 // holds, what earlier imports said about that slice:
 //
@@ -137,9 +136,11 @@ func ImportBilling(ctx context.Context, st Store, imp BillingImport, items []Bil
 }
 
 // BillingImporter writes one import as its line items arrive, a chunk at
-// a time, so that a file of any size takes the memory of one chunk. Begin,
-// Add every item, then Commit; Abort (or a failed Commit) deletes what was
-// written. Readers see nothing of it before Commit completes it.
+// a time, so that a file of any size takes the memory of two chunks (one
+// filling, one being written). Begin, Add every item, then Commit; Abort,
+// or a Commit that fails before its completion is written, deletes what
+// was written (a completion whose write failed may have landed: its line
+// items stay). Readers see nothing of it before Commit completes it.
 type BillingImporter struct {
 	st  Store
 	imp BillingImport
@@ -176,7 +177,7 @@ func BeginBillingImport(ctx context.Context, st Store, imp BillingImport) (*Bill
 	}
 	if imp.ID == "" {
 		imp.ID = newImportID()
-	} else if err := billingImportUnused(billingInsertContext(ctx, st), st, imp.ID); err != nil {
+	} else if err := billingImportUnused(foregroundInserts(ctx, st), st, imp.ID); err != nil {
 		return nil, err
 	}
 	return &BillingImporter{st: st, imp: imp, b: newBillingLineItems(), sums: map[sliceKey]decimal.Decimal{}, counts: map[sliceKey]uint64{}}, nil
@@ -226,7 +227,7 @@ func (w *BillingImporter) flush(ctx context.Context) error {
 	done := make(chan error, 1)
 	w.writing = done
 	go func() {
-		if err := w.st.Insert(billingInsertContext(ctx, w.st), chunk.batch); err != nil {
+		if err := w.st.Insert(foregroundInserts(ctx, w.st), chunk.batch); err != nil {
 			done <- fmt.Errorf("import %s of billing file %q: line items %d to %d: %w", w.imp.ID, w.imp.SourceFile, first, last, err)
 			return
 		}
@@ -264,7 +265,7 @@ func (w *BillingImporter) Abort(ctx context.Context) error {
 // cent sent, and completes the import: its slices replace those of
 // earlier imports. Errors are as ImportBilling's.
 func (w *BillingImporter) Commit(ctx context.Context) ([]BillingSlice, error) {
-	ctx = billingInsertContext(ctx, w.st)
+	ctx = foregroundInserts(ctx, w.st)
 	imp, st := w.imp, w.st
 	if w.added == 0 {
 		return nil, nil
@@ -321,16 +322,6 @@ func (w *BillingImporter) slices() []BillingSlice {
 		return a.BillingPeriodStart.Before(b.BillingPeriodStart)
 	})
 	return slices
-}
-
-// billingInsertContext makes inserts into a cluster's Distributed tables
-// reach their shards before returning, so that an import's line items are
-// in place when its completion is written.
-func billingInsertContext(ctx context.Context, st Store) context.Context {
-	if s, ok := st.(*Server); ok && s.Cluster() != "" {
-		return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"distributed_foreground_insert": 1}))
-	}
-	return ctx
 }
 
 func newImportID() string {

@@ -23,6 +23,7 @@ const (
 // of that day, possibly none), then the run that makes them the day's
 // current rows. A failure before the run leaves the day as it was.
 func saveCostReport(ctx context.Context, st Store, report string, day time.Time, b *Batch, computedAt time.Time) error {
+	ctx = foregroundInserts(ctx, st)
 	n, err := b.Rows()
 	if err != nil {
 		return fmt.Errorf("%s: %w", report, err)

@@ -144,7 +144,8 @@ func SaveCostAllocations(ctx context.Context, st Store, day time.Time, rows []Co
 		category.Data[0] = "none"
 	}
 	b := NewBatch("slopipe_cost_allocations", dayCol, tenant, team, service, category, rule, currency, cost, computed)
-	if err := st.Insert(ctx, b); err != nil {
+	// In place on every shard before returning: unit costs read them back.
+	if err := st.Insert(foregroundInserts(ctx, st), b); err != nil {
 		return fmt.Errorf("cost allocations: %w", err)
 	}
 	return nil

@@ -149,3 +149,15 @@ func (s *Server) Insert(ctx context.Context, b *Batch) error {
 	}
 	return nil
 }
+
+// foregroundInserts makes inserts into a cluster's Distributed tables reach
+// their shards before returning, where a write is made visible by a later
+// one (a billing import by its completion, a cost report day by its run):
+// by default a Distributed table queues the rows and the later write could
+// be read first.
+func foregroundInserts(ctx context.Context, st Store) context.Context {
+	if s, ok := st.(*Server); ok && s.Cluster() != "" {
+		return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"distributed_foreground_insert": 1}))
+	}
+	return ctx
+}
