@@ -62,7 +62,14 @@ func TestChargebackInputs(t *testing.T) {
 		if err := status.Insert(ctx, st); err != nil {
 			t.Fatal(err)
 		}
-		counts, err := store.SLOEventCounts(ctx, st, day, day.Add(24*time.Hour))
+		services, err := store.SLOServices(ctx, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := fmt.Sprint(services); s != "map[checkout-availability:checkout checkout-latency:checkout]" {
+			t.Errorf("slo services: %s", s)
+		}
+		counts, err := store.SLOEventCounts(ctx, st, day, day.Add(24*time.Hour), services)
 		if err != nil {
 			t.Fatal(err)
 		}

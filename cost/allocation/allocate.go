@@ -97,10 +97,7 @@ func Allocate(rules Rules, day time.Time, items []store.BillingLineItem, usage U
 		if it.BillingCurrency == "" {
 			return nil, fmt.Errorf("line item %d: no BillingCurrency", i)
 		}
-		cost := it.BilledCost
-		if rules.CostColumn == EffectiveCost {
-			cost = it.EffectiveCost
-		}
+		cost := rules.Cost(it)
 		_, team := lookup(it.Tags, rules.Team)
 		_, service := lookup(it.Tags, rules.Service)
 		if service == "" && rules.ServiceFromServiceName {

@@ -19,25 +19,24 @@ import (
 
 // computeDay recomputes one day: its allocations, its telemetry chargeback
 // (when priced; it needs no bill, so it runs whether or not allocation
-// did) and its unit costs (from the allocations just written). A part
-// that fails leaves that part of the day as it was.
-func (x *costExtension) computeDay(ctx context.Context, day time.Time) error {
-	err := x.allocateDay(ctx, day)
+// did) and its unit costs (from the allocations just made). A part that
+// fails leaves that part of the day as it was. allocErr is the
+// allocation's failure, which holds the cost alerts back; reportsErr the
+// other reports', which do not.
+func (x *costExtension) computeDay(ctx context.Context, day time.Time, services map[string]string) (allocErr, reportsErr error) {
+	allocs, allocErr := x.allocateDay(ctx, day)
 	var errs []error
-	if err != nil {
-		errs = append(errs, err)
-	}
 	if x.cfg.Chargeback.Enabled() {
 		if err := x.chargebackDay(ctx, day); err != nil {
 			errs = append(errs, fmt.Errorf("chargeback of %s: %w", day.Format(time.DateOnly), err))
 		}
 	}
-	if err == nil {
-		if err := x.unitCostsDay(ctx, day); err != nil {
+	if allocErr == nil {
+		if err := x.unitCostsDay(ctx, day, allocs, services); err != nil {
 			errs = append(errs, fmt.Errorf("unit costs of %s: %w", day.Format(time.DateOnly), err))
 		}
 	}
-	return errors.Join(errs...)
+	return allocErr, errors.Join(errs...)
 }
 
 // chargebackDay prices each tenant's telemetry of day and writes it,
@@ -61,15 +60,12 @@ func (x *costExtension) chargebackDay(ctx context.Context, day time.Time) error 
 	return store.SaveCostChargeback(ctx, x.st, day, rows, x.now())
 }
 
-// unitCostsDay puts day's current allocations next to the SLI events of
-// their tenants' services and writes them, replacing what was.
-func (x *costExtension) unitCostsDay(ctx context.Context, day time.Time) error {
+// unitCostsDay puts day's allocations next to the SLI events of their
+// tenants' services (the SLOs' services, store.SLOServices) and writes
+// them, replacing what was.
+func (x *costExtension) unitCostsDay(ctx context.Context, day time.Time, allocs []store.CostAllocation, services map[string]string) error {
 	end := day.Add(24 * time.Hour)
-	allocs, err := store.CostSeries(ctx, x.st, day, end)
-	if err != nil {
-		return err
-	}
-	counts, err := store.SLOEventCounts(ctx, x.st, day, end)
+	counts, err := store.SLOEventCounts(ctx, x.st, day, end, services)
 	if err != nil {
 		return err
 	}

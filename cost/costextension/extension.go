@@ -25,7 +25,8 @@
 // would read "free" where the cost is only not attributed. GET
 // /api/v1/cost/chargeback and GET /api/v1/cost/unit serve their sums over
 // a range of days, ratios taken of the sums. A day whose chargeback or
-// unit costs fail counts as a failed day, as one whose allocation fails.
+// unit costs fail keeps its last ones and is logged; only a failed
+// allocation holds the cost alerts back.
 //
 // # Recommendations
 //
@@ -117,6 +118,8 @@ type costExtension struct {
 	ctx    context.Context
 	stop   context.CancelFunc
 	now    func() time.Time
+	// recommendedAt is when recommendations were last computed.
+	recommendedAt time.Time
 	// usageSQL is each usage metric's per-tenant totals SQL, by name.
 	usageSQL map[string]string
 	// computing serializes recomputations: the loop's and an API caller's.
@@ -192,12 +195,20 @@ func (x *costExtension) Recompute(ctx context.Context) error {
 	today := now.UTC().Truncate(24 * time.Hour)
 	// A day that fails does not hold the others back.
 	var errs []error
+	services, err := store.SLOServices(ctx, x.st)
+	if err != nil {
+		return err
+	}
 	for i := x.cfg.LookbackDays - 1; i >= 0; i-- {
-		if err := x.computeDay(ctx, today.AddDate(0, 0, -i)); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			errs = append(errs, err)
+		allocErr, reportsErr := x.computeDay(ctx, today.AddDate(0, 0, -i), services)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if allocErr != nil {
+			errs = append(errs, allocErr)
+		}
+		if reportsErr != nil {
+			x.logger.Warn("cost reports of a day failed; their last computation stays", zap.Error(reportsErr))
 		}
 	}
 	if len(errs) > 0 {
@@ -216,39 +227,45 @@ func (x *costExtension) Recompute(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("budgets and anomalies: %w", err)
 	}
-	if err := f.save(ctx, x.st, now); err != nil {
-		return err
+	// What dashboards show of budgets and anomalies; the alerts do not
+	// wait for it.
+	saveErr := f.save(ctx, x.st, now)
+	if x.sink != nil {
+		if err := x.sink.SetSourceAlerts(ctx, alertSource, f.alerts(now)); err != nil {
+			return errors.Join(err, saveErr)
+		}
 	}
-	if x.sink == nil {
-		return nil
-	}
-	return x.sink.SetSourceAlerts(ctx, alertSource, f.alerts(now))
+	return saveErr
 }
 
-// allocateDay allocates one day and writes it, replacing what was.
-func (x *costExtension) allocateDay(ctx context.Context, day time.Time) error {
+// allocateDay allocates one day and writes it, replacing what was; it
+// returns what it wrote.
+func (x *costExtension) allocateDay(ctx context.Context, day time.Time) ([]store.CostAllocation, error) {
 	items, err := store.DayCharges(ctx, x.st, day)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ingest, requests, err := store.TenantUsage(ctx, x.st, day, day.Add(24*time.Hour))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	usage := allocation.Usage{"ingest_bytes": ingest, "requests": requests}
 	if err := x.addMetricUsage(ctx, usage, day); err != nil {
-		return err
+		return nil, err
 	}
 	allocs, err := allocation.Allocate(x.cfg.Rules, day, items, usage)
 	if err != nil {
-		return fmt.Errorf("allocating %s: %w", day.Format(time.DateOnly), err)
+		return nil, fmt.Errorf("allocating %s: %w", day.Format(time.DateOnly), err)
 	}
 	rows := make([]store.CostAllocation, len(allocs))
 	for i, a := range allocs {
 		rows[i] = store.CostAllocation{Day: day, Tenant: a.Tenant, Team: a.Team, Service: a.Service,
 			Category: a.Category, Rule: a.Rule, Currency: a.Currency, Cost: a.Cost}
 	}
-	return store.SaveCostAllocations(ctx, x.st, day, rows, x.now())
+	if err := store.SaveCostAllocations(ctx, x.st, day, rows, x.now()); err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 // CostEntry is one group's cost in one period; its JSON is the API's.

@@ -32,9 +32,14 @@ var RecommendationKinds = []string{KindTelemetryGrowth, KindExpensiveMetric, Kin
 // RecommendationsConfig are the thresholds of the recommendations; the
 // package documentation says what each kind is.
 type RecommendationsConfig struct {
-	// Enabled computes recommendations at every recomputation (default
-	// true). Off, the last ones computed stay.
-	Enabled            bool                     `mapstructure:"enabled"`
+	// Enabled computes recommendations (default true). Off, the last ones
+	// computed stay.
+	Enabled bool `mapstructure:"enabled"`
+	// Interval is the least time between two computations of a day's
+	// recommendations (default 6h; 0: at every recomputation): they read
+	// whole days and a day of every metric table, and change by the day.
+	// A new day is computed at its first recomputation.
+	Interval           time.Duration            `mapstructure:"interval"`
 	TelemetryGrowth    TelemetryGrowthConfig    `mapstructure:"telemetry_growth"`
 	ExpensiveMetric    ExpensiveMetricConfig    `mapstructure:"expensive_metric"`
 	BilledWithoutUsage BilledWithoutUsageConfig `mapstructure:"billed_without_usage"`
@@ -74,6 +79,7 @@ type UnallocatedTagGapConfig struct {
 func DefaultRecommendationsConfig() RecommendationsConfig {
 	return RecommendationsConfig{
 		Enabled:            true,
+		Interval:           6 * time.Hour,
 		TelemetryGrowth:    TelemetryGrowthConfig{Factor: 1.5, MinBytes: 1_000_000_000},
 		ExpensiveMetric:    ExpensiveMetricConfig{Top: 10, MinSeries: 1000},
 		BilledWithoutUsage: BilledWithoutUsageConfig{Days: 7},
@@ -84,6 +90,8 @@ func DefaultRecommendationsConfig() RecommendationsConfig {
 // Validate names the first bad field, below "recommendations.".
 func (c *RecommendationsConfig) Validate() error {
 	switch {
+	case c.Interval < 0:
+		return errors.New("interval: must not be negative")
 	case math.IsNaN(c.TelemetryGrowth.Factor) || c.TelemetryGrowth.Factor < 1 || math.IsInf(c.TelemetryGrowth.Factor, 0):
 		return errors.New("telemetry_growth.factor: must be a number of at least 1 (1.5: telemetry grew 1.5 times more than requests)")
 	case c.ExpensiveMetric.Top < 1 || c.ExpensiveMetric.Top > 1000:
@@ -116,6 +124,9 @@ func (x *costExtension) recommend(ctx context.Context, now time.Time) error {
 	}
 	now = now.UTC()
 	today := now.Truncate(24 * time.Hour)
+	if last := x.recommendedAt; !last.IsZero() && last.Truncate(24*time.Hour).Equal(today) && now.Sub(last) < cfg.Interval {
+		return nil
+	}
 	var rows []store.CostRecommendation
 
 	// telemetry_growth: the last complete week against the one before.
@@ -164,7 +175,11 @@ func (x *costExtension) recommend(ctx context.Context, now time.Time) error {
 	for i := range rows {
 		rows[i].Day = today
 	}
-	return store.SaveCostRecommendations(ctx, x.st, today, rows, x.now())
+	if err := store.SaveCostRecommendations(ctx, x.st, today, rows, x.now()); err != nil {
+		return err
+	}
+	x.recommendedAt = now
+	return nil
 }
 
 // weekUsage is a week's telemetry bytes and SLI requests by tenant.
@@ -309,16 +324,7 @@ func unallocatedTagGaps(rules *allocation.Rules, items []store.BillingLineItem, 
 // perMonth is spend over days scaled to 30 days, rounded half away from
 // zero to the last of decimal.Scale digits.
 func perMonth(spend decimal.Decimal, days int) decimal.Decimal {
-	if days == 30 {
-		return spend
-	}
-	n := new(big.Int).Mul(spend.Unscaled(), big.NewInt(30))
-	d := big.NewInt(int64(days))
-	q, r := new(big.Int).QuoRem(n, d, new(big.Int))
-	if r.Sign() != 0 && new(big.Int).Mul(new(big.Int).Abs(r), big.NewInt(2)).Cmp(d) >= 0 {
-		q.Add(q, big.NewInt(int64(n.Sign())))
-	}
-	return decimal.FromUnscaled(q)
+	return spend.MulDiv(big.NewInt(30), big.NewInt(int64(days)))
 }
 
 // Recommendation is one recommendation; its JSON is the API's.

@@ -112,6 +112,7 @@ func TestRecommendations(t *testing.T) {
 	cfg.LookbackDays = 3
 	cfg.Rules.Shared = []allocation.SharedPool{{Name: "platform", Services: []string{"observability"}, Driver: "ingest_bytes"}}
 	cfg.Recommendations.UnallocatedTagGap.Top = 2
+	cfg.Recommendations.Interval = time.Hour
 	cfg.Alerting = component.ID{}
 	must(cfg.Validate())
 	engine := sloextensiontest.NewEngine()
@@ -175,7 +176,13 @@ func TestRecommendations(t *testing.T) {
 	for _, table := range []string{"slopipe_ingest_usage", "slopipe_sli_events", "otel_metrics_sum", "otel_metrics_gauge", "slopipe_billing_line_items"} {
 		must(st.Exec(ctx, "TRUNCATE TABLE "+store.QuoteIdent(st.Database())+"."+store.QuoteIdent(table), nil))
 	}
-	now = now.Add(time.Hour)
+	// Within the interval, today's recommendations stand.
+	now = now.Add(30 * time.Minute)
+	must(x.Recompute(ctx))
+	if code, got, _ = get(""); code != 200 || len(got) == 0 {
+		t.Fatalf("within the interval: %d\n%s", code, show(got))
+	}
+	now = now.Add(30 * time.Minute)
 	must(x.Recompute(ctx))
 	if warnings.Len() > 0 {
 		t.Fatalf("recomputation warned: %v", warnings.All()[0].ContextMap())
