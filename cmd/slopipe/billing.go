@@ -54,7 +54,7 @@ func uploadBilling(ctx context.Context, addr, path string) (*billingreceiver.Res
 	q := url.Values{"file": {filepath.Base(path)}}
 	var body any
 	if info.IsDir() {
-		files, err := billingFiles(path)
+		files, err := billingreceiver.BillingFiles(path)
 		if err != nil {
 			return nil, err
 		}
@@ -75,22 +75,6 @@ func uploadBilling(ctx context.Context, addr, path string) (*billingreceiver.Res
 		return nil, err
 	}
 	return decodeData[*billingreceiver.Result](addr, data)
-}
-
-// billingFiles are the files of a directory the daemon's inbox would
-// import, in path order.
-func billingFiles(dir string) ([]string, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() && billingreceiver.IsBillingFile(d.Name()) {
-			files = append(files, path)
-		}
-		return nil
-	})
-	return files, err
 }
 
 // upload is a request body with its own content type.

@@ -33,9 +33,9 @@ var (
 // The unscaled value (value × 10^Scale) is held in an int64 when it fits,
 // which every amount below 922 million does, and in a big.Int only when
 // it does not: a billing file is millions of amounts, and a big.Int each
-// was most of an import's allocations. The form is canonical (big is
-// nil exactly when the value fits an int64), so == and reflect.DeepEqual
-// compare values.
+// was most of an import's allocations. The form is canonical (big is nil
+// exactly when the value fits an int64). Compare with Cmp: == and
+// reflect.DeepEqual agree with it only for values that fit an int64.
 type Decimal struct {
 	small int64    // the unscaled value, when big is nil
 	big   *big.Int // the unscaled value, when it does not fit an int64

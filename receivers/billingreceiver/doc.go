@@ -17,7 +17,9 @@
 // a time, each part would replace the part before.
 //
 // An import streams: rows are read, mapped and written in chunks, never
-// held whole. A bad amount or date refuses the whole file (or delivery)
+// held whole (a Parquet upload is the exception: Parquet keeps its schema
+// at the end, so an upload of one is read into memory first; in the inbox
+// it is read where it lies). A bad amount or date refuses the whole file (or delivery)
 // with file:line (file:row N for Parquet) and column; what it had written
 // is never seen by readers and is deleted. Each (provider, billing
 // account, billing period) slice the import holds replaces that slice's

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,8 +42,9 @@ type billingReceiver struct {
 	next   consumer.Logs
 	st     store.Store
 	loops  periodic.Loops
-	// importing serializes imports: the inbox scan and uploads may run at
-	// once, and two imports of the same slice must complete in order.
+	// importing serializes the completion of imports: the inbox scan and
+	// uploads may run at once, and two imports of the same slice must
+	// complete in order.
 	importing sync.Mutex
 	ctx       context.Context
 	stop      context.CancelFunc
@@ -155,8 +157,6 @@ func (r *billingReceiver) importFile(ctx context.Context, name string, data io.R
 // each would replace the one before. A bad row in any part completes none
 // of the imports, and their chunks are deleted.
 func (r *billingReceiver) importParts(ctx context.Context, name string, next parts) (*Result, error) {
-	r.importing.Lock()
-	defer r.importing.Unlock()
 	res := &Result{ImportID: newImportID(), File: name}
 	now := time.Now().UTC()
 	importers := map[string]*store.BillingImporter{}
@@ -233,6 +233,11 @@ func (r *billingReceiver) importParts(ctx context.Context, name string, next par
 	}
 	slices.Sort(formats)
 	res.Format = strings.Join(formats, ", ")
+	// Imports stream side by side, each under its own ID that no reader
+	// looks at; completions go one at a time, so that two imports of one
+	// slice complete in order.
+	r.importing.Lock()
+	defer r.importing.Unlock()
 	providers := make([]string, 0, len(importers))
 	for p := range importers {
 		providers = append(providers, p)
@@ -375,8 +380,8 @@ func IsBillingFile(name string) bool {
 }
 
 // inboxParts are the files of inbox entry name: the file itself, or a
-// directory's billing files (recursively, in path order), named by their
-// path in the inbox.
+// directory's billing files (BillingFiles), named by their path in the
+// inbox.
 func (r *billingReceiver) inboxParts(name string) ([]string, error) {
 	root := filepath.Join(r.inbox, name)
 	info, err := os.Stat(root)
@@ -386,24 +391,35 @@ func (r *billingReceiver) inboxParts(name string) ([]string, error) {
 	if !info.IsDir() {
 		return []string{name}, nil
 	}
-	var parts []string
-	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+	files, err := BillingFiles(root)
+	for i, f := range files {
+		rel, _ := filepath.Rel(r.inbox, f)
+		files[i] = filepath.ToSlash(rel)
+	}
+	return files, err
+}
+
+// BillingFiles are the files of a multi-part export in directory dir
+// that one import reads: its billing files (IsBillingFile), in path order,
+// leaving hidden files and directories and copies in progress alone.
+func BillingFiles(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if path != root && skipped(d.Name()) {
+		if path != dir && skipped(d.Name()) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
 			return nil
 		}
 		if d.Type().IsRegular() && IsBillingFile(d.Name()) {
-			rel, _ := filepath.Rel(r.inbox, path)
-			parts = append(parts, filepath.ToSlash(rel))
+			files = append(files, path)
 		}
 		return nil
 	})
-	return parts, err
+	return files, err
 }
 
 // importInbox imports one inbox file or directory and moves it: to
@@ -482,6 +498,15 @@ func (r *billingReceiver) upload(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
+// readFault says whether err is the request body failing to arrive (cut
+// short, too large, the connection gone) rather than a malformed body.
+func readFault(err error) bool {
+	var tooBig *http.MaxBytesError
+	var netErr net.Error
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &tooBig) || errors.As(err, &netErr) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
 // multipartParts are the file parts of a multipart body, in the order
 // they arrive; other form fields are skipped.
 func multipartParts(mr *multipart.Reader) parts {
@@ -492,6 +517,9 @@ func multipartParts(mr *multipart.Reader) parts {
 				return "", nil, err
 			}
 			if err != nil {
+				if readFault(err) {
+					return "", nil, err // the connection, not the body: tried again
+				}
 				return "", nil, &ImportError{fmt.Errorf("multipart body: %w", err)}
 			}
 			if p.FileName() != "" {
