@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,40 +20,61 @@ type TelemetryVolume struct {
 	IngestedBytes, RetainedBytes uint64
 }
 
-// TelemetryVolumes are the bytes each tenant sent on day and in the
-// retentionDays days ending with it (slopipe_ingest_usage), for every
-// tenant with bytes retained, by tenant. Usage without a tenant is left
-// out, as TenantUsage leaves it.
-func TelemetryVolumes(ctx context.Context, st Store, day time.Time, retentionDays int) ([]TelemetryVolume, error) {
-	day = day.UTC().Truncate(24 * time.Hour)
+// TelemetryVolumes are, for each day in [from, to), the bytes each tenant
+// sent on the day and in the retentionDays days ending with it
+// (slopipe_ingest_usage), for every tenant with bytes retained, by day
+// and tenant. One read of the daily sums serves every day: the windows
+// are summed here. Usage without a tenant is left out, as TenantUsage
+// leaves it.
+func TelemetryVolumes(ctx context.Context, st Store, from, to time.Time, retentionDays int) (map[time.Time][]TelemetryVolume, error) {
+	from, to = from.UTC().Truncate(24*time.Hour), to.UTC().Truncate(24*time.Hour)
 	if retentionDays < 1 {
 		return nil, fmt.Errorf("telemetry volumes: retention of %d days", retentionDays)
 	}
-	sql := fmt.Sprintf(`SELECT toString(TenantId), toUInt64(sumIf(Bytes, toInt64(toUnixTimestamp(Minute)) >= {day:Int64})), toUInt64(sum(Bytes))
+	sql := fmt.Sprintf(`SELECT toString(TenantId), toInt64(toUnixTimestamp(toStartOfDay(Minute, 'UTC'))) AS Day, toUInt64(sum(Bytes))
 FROM %s.slopipe_ingest_usage
 WHERE toInt64(toUnixTimestamp(Minute)) >= {from:Int64} AND toInt64(toUnixTimestamp(Minute)) < {to:Int64} AND TenantId != ''
-GROUP BY TenantId
-HAVING sum(Bytes) > 0
-ORDER BY TenantId`, QuoteIdent(st.Database()))
+GROUP BY TenantId, Day`, QuoteIdent(st.Database()))
 	rows, err := st.Query(ctx, sql, Params{
-		"day":  strconv.FormatInt(day.Unix(), 10),
-		"from": strconv.FormatInt(day.AddDate(0, 0, 1-retentionDays).Unix(), 10),
-		"to":   strconv.FormatInt(day.Add(24*time.Hour).Unix(), 10),
+		"from": strconv.FormatInt(from.AddDate(0, 0, 1-retentionDays).Unix(), 10),
+		"to":   strconv.FormatInt(to.Unix(), 10),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("telemetry volumes: %w", err)
 	}
-	var out []TelemetryVolume
+	daily := map[string]map[int64]uint64{} // tenant, day (Unix) → bytes
 	err = ScanAll(rows, func(r Rows) error {
-		var v TelemetryVolume
-		if err := r.Scan(&v.Tenant, &v.IngestedBytes, &v.RetainedBytes); err != nil {
+		var tenant string
+		var day int64
+		var bytes uint64
+		if err := r.Scan(&tenant, &day, &bytes); err != nil {
 			return err
 		}
-		out = append(out, v)
+		if daily[tenant] == nil {
+			daily[tenant] = map[int64]uint64{}
+		}
+		daily[tenant][day] = bytes
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("telemetry volumes: %w", err)
+	}
+	tenants := make([]string, 0, len(daily))
+	for t := range daily {
+		tenants = append(tenants, t)
+	}
+	slices.Sort(tenants)
+	out := map[time.Time][]TelemetryVolume{}
+	for day := from; day.Before(to); day = day.AddDate(0, 0, 1) {
+		for _, t := range tenants {
+			v := TelemetryVolume{Tenant: t, IngestedBytes: daily[t][day.Unix()]}
+			for k := range retentionDays {
+				v.RetainedBytes += daily[t][day.AddDate(0, 0, -k).Unix()]
+			}
+			if v.RetainedBytes > 0 {
+				out[day] = append(out[day], v)
+			}
+		}
 	}
 	return out, nil
 }

@@ -32,12 +32,20 @@ func TestChargebackInputs(t *testing.T) {
 		if err := usage.Insert(ctx, st); err != nil {
 			t.Fatal(err)
 		}
-		got, err := store.TelemetryVolumes(ctx, st, day, 3)
+		got, err := store.TelemetryVolumes(ctx, st, day, day.AddDate(0, 0, 2), 3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := fmt.Sprint(got); s != "[{acme 3000000005 3000000105} {beta 0 7}]" {
-			t.Errorf("volumes: %s", s)
+		if s := fmt.Sprint(got[day]); s != "[{acme 3000000005 3000000105} {beta 0 7}]" {
+			t.Errorf("volumes of %s: %s", day.Format(time.DateOnly), s)
+		}
+		// The next day: its own bytes, and a window that has dropped the
+		// -2 day's 100 and holds beta's 7 still.
+		if s := fmt.Sprint(got[day.AddDate(0, 0, 1)]); s != "[{acme 10000 3000010005} {beta 0 7}]" {
+			t.Errorf("volumes of the next day: %s", s)
+		}
+		if len(got) != 2 {
+			t.Errorf("volumes of %d days, want 2: %v", len(got), got)
 		}
 
 		events := store.NewSLIEvents()

@@ -19,34 +19,57 @@ import (
 
 // computeDay recomputes one day: its allocations, its telemetry chargeback
 // (when priced; it needs no bill, so it runs whether or not allocation
-// did) and its unit costs (from the allocations just made). A part that
-// fails leaves that part of the day as it was. allocErr is the
+// did) and its unit costs (from the allocations just made), these two
+// from in, nil when it could not be read. A part that fails, or is not
+// computed, leaves that part of the day as it was. allocErr is the
 // allocation's failure, which holds the cost alerts back; reportsErr the
 // other reports', which do not.
-func (x *costExtension) computeDay(ctx context.Context, day time.Time, services map[string]string) (allocErr, reportsErr error) {
+func (x *costExtension) computeDay(ctx context.Context, day time.Time, in *dayInputs) (allocErr, reportsErr error) {
 	allocs, allocErr := x.allocateDay(ctx, day)
+	if in == nil {
+		return allocErr, nil // the inputs could not be read; logged once
+	}
 	var errs []error
 	if x.cfg.Chargeback.Enabled() {
-		if err := x.chargebackDay(ctx, day); err != nil {
+		if err := x.chargebackDay(ctx, day, in.volumes[day]); err != nil {
 			errs = append(errs, fmt.Errorf("chargeback of %s: %w", day.Format(time.DateOnly), err))
 		}
 	}
 	if allocErr == nil {
-		if err := x.unitCostsDay(ctx, day, allocs, services); err != nil {
+		if err := x.unitCostsDay(ctx, day, allocs, in.services); err != nil {
 			errs = append(errs, fmt.Errorf("unit costs of %s: %w", day.Format(time.DateOnly), err))
 		}
 	}
 	return allocErr, errors.Join(errs...)
 }
 
-// chargebackDay prices each tenant's telemetry of day and writes it,
-// replacing what was.
-func (x *costExtension) chargebackDay(ctx context.Context, day time.Time) error {
-	cfg := x.cfg.Chargeback
-	volumes, err := store.TelemetryVolumes(ctx, x.st, day, cfg.Retention())
+// dayInputs are what computing any day reads, read once per
+// recomputation: the SLOs' services, and the tenants' telemetry volumes
+// by day when chargeback is priced.
+type dayInputs struct {
+	services map[string]string
+	volumes  map[time.Time][]store.TelemetryVolume
+}
+
+// readDayInputs reads the dayInputs of the days in [from, to).
+func (x *costExtension) readDayInputs(ctx context.Context, from, to time.Time) (*dayInputs, error) {
+	services, err := store.SLOServices(ctx, x.st)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	in := &dayInputs{services: services}
+	if x.cfg.Chargeback.Enabled() {
+		if in.volumes, err = store.TelemetryVolumes(ctx, x.st, from, to, x.cfg.Chargeback.Retention()); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// chargebackDay prices each tenant's telemetry of day (volumes) and
+// writes it, replacing what was.
+func (x *costExtension) chargebackDay(ctx context.Context, day time.Time, volumes []store.TelemetryVolume) error {
+	cfg := x.cfg.Chargeback
 	usage := make([]chargeback.Usage, len(volumes))
 	for i, v := range volumes {
 		usage[i] = chargeback.Usage{Tenant: v.Tenant, IngestedBytes: v.IngestedBytes, RetainedBytes: v.RetainedBytes}

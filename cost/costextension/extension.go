@@ -195,12 +195,16 @@ func (x *costExtension) Recompute(ctx context.Context) error {
 	today := now.UTC().Truncate(24 * time.Hour)
 	// A day that fails does not hold the others back.
 	var errs []error
-	services, err := store.SLOServices(ctx, x.st)
+	in, err := x.readDayInputs(ctx, today.AddDate(0, 0, 1-x.cfg.LookbackDays), today.AddDate(0, 0, 1))
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			return err
+		}
+		// Allocations and alerts need none of it: only the reports wait.
+		x.logger.Warn("chargeback and unit costs not computed; their last computation stays", zap.Error(err))
 	}
 	for i := x.cfg.LookbackDays - 1; i >= 0; i-- {
-		allocErr, reportsErr := x.computeDay(ctx, today.AddDate(0, 0, -i), services)
+		allocErr, reportsErr := x.computeDay(ctx, today.AddDate(0, 0, -i), in)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
