@@ -522,7 +522,7 @@ WHERE Provider = {provider:String} AND (%s)`,
 // holds quoted literals, not parameters: a mutation outlives its query.
 func deleteBillingLineItems(ctx context.Context, st Store, where string) error {
 	table, onCluster := QuoteIdent(st.Database())+"."+QuoteIdent(billingLineItemsTable), ""
-	if s, ok := st.(*Server); ok && s.Cluster() != "" {
+	if s, ok := Underlying(st).(*Server); ok && s.Cluster() != "" {
 		table = QuoteIdent(st.Database()) + "." + QuoteIdent(billingLineItemsTable+"_local")
 		onCluster = " ON CLUSTER " + QuoteIdent(s.Cluster())
 	}

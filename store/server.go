@@ -156,7 +156,7 @@ func (s *Server) Insert(ctx context.Context, b *Batch) error {
 // by default a Distributed table queues the rows and the later write could
 // be read first.
 func foregroundInserts(ctx context.Context, st Store) context.Context {
-	if s, ok := st.(*Server); ok && s.Cluster() != "" {
+	if s, ok := Underlying(st).(*Server); ok && s.Cluster() != "" {
 		return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"distributed_foreground_insert": 1}))
 	}
 	return ctx

@@ -42,6 +42,23 @@ type Store interface {
 	Close() error
 }
 
+// Underlying is the store st decorates, following Unwrap() Store through
+// every decorator (storeextension's instrumentation is one), or st itself.
+// Code that needs a backend's own type asserts on Underlying(st), never st.
+func Underlying(st Store) Store {
+	for {
+		w, ok := st.(interface{ Unwrap() Store })
+		if !ok {
+			return st
+		}
+		inner := w.Unwrap()
+		if inner == nil {
+			return st
+		}
+		st = inner
+	}
+}
+
 // Rows is a query result read row by row, like database/sql's.
 type Rows interface {
 	Next() bool

@@ -19,6 +19,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/extensioncapabilities"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
@@ -49,6 +50,8 @@ type sloExtension struct {
 
 	specs        slo.SpecDir // read by the reload loop only
 	registration metric.Registration
+	// cycleDuration is how long each evaluation cycle took, by outcome.
+	cycleDuration metric.Float64Histogram
 
 	mux       *http.ServeMux // the API: sloapi's routes, and those other components add
 	observers struct {
@@ -203,8 +206,16 @@ func (x *sloExtension) reload() {
 func (x *sloExtension) evaluate() {
 	ctx, cancel := context.WithTimeout(x.ctx, max(x.cfg.Interval, time.Minute))
 	defer cancel()
-	if err := x.eval.Cycle(ctx); err != nil && x.ctx.Err() == nil {
-		x.logger.Warn("SLO evaluation failed; the API keeps the last results", zap.Error(err))
+	started := time.Now()
+	err := x.eval.Cycle(ctx)
+	took := time.Since(started).Seconds()
+	if x.ctx.Err() == nil { // not a cycle cut short by the shutdown
+		outcome := cycleOK
+		if err != nil {
+			outcome = cycleError
+			x.logger.Warn("SLO evaluation failed; the API keeps the last results", zap.Error(err))
+		}
+		x.cycleDuration.Record(x.ctx, took, outcome)
 	}
 	x.observers.Lock()
 	observers := x.observers.list
@@ -215,13 +226,23 @@ func (x *sloExtension) evaluate() {
 	}
 }
 
-// registerTelemetry reports the loop's health from its snapshots.
+// cycleBuckets span 5 ms to 2 minutes, in seconds: a cycle times out
+// after the larger of the interval and a minute.
+var cycleBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
+
+var (
+	cycleOK    = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "ok")))
+	cycleError = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "error")))
+)
+
+// registerTelemetry reports the loop's health: from its snapshots, and
+// each cycle's duration as it ends.
 func (x *sloExtension) registerTelemetry() error {
-	var errs [5]error
+	var errs [7]error
 	var (
-		problemGauge, slosGauge metric.Int64ObservableGauge
-		failed, cycles          metric.Int64ObservableCounter
-		duration                metric.Float64ObservableGauge
+		problemGauge, slosGauge, pairsGauge metric.Int64ObservableGauge
+		failed, cycles                      metric.Int64ObservableCounter
+		duration                            metric.Float64ObservableGauge
 	)
 	problemGauge, errs[0] = x.meter.Int64ObservableGauge("slopipe_slo_spec_problems",
 		metric.WithDescription("Problems in the SLO spec files; while there are any after a change, the last good set is evaluated."),
@@ -234,6 +255,12 @@ func (x *sloExtension) registerTelemetry() error {
 		metric.WithDescription("Evaluation cycles that failed (the store refused or timed out)."), metric.WithUnit("{cycle}"))
 	duration, errs[4] = x.meter.Float64ObservableGauge("slopipe_slo_evaluation_duration",
 		metric.WithDescription("How long the last evaluation cycle took."), metric.WithUnit("s"))
+	x.cycleDuration, errs[5] = x.meter.Float64Histogram("slopipe_slo_evaluation_duration_seconds",
+		metric.WithDescription("How long evaluation cycles took, by outcome (ok or error)."),
+		metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(cycleBuckets...))
+	pairsGauge, errs[6] = x.meter.Int64ObservableGauge("slopipe_slo_evaluated_pairs",
+		metric.WithDescription("SLO and tenant pairs with results: those of the last cycle that succeeded."),
+		metric.WithUnit("{pair}"))
 	if err := errors.Join(errs[:]...); err != nil {
 		return err
 	}
@@ -243,9 +270,10 @@ func (x *sloExtension) registerTelemetry() error {
 		o.ObserveInt64(slosGauge, int64(len(snap.SLOs)))
 		o.ObserveInt64(cycles, int64(snap.Cycles))
 		o.ObserveInt64(failed, int64(snap.FailedCycles))
+		o.ObserveInt64(pairsGauge, int64(len(snap.Results)))
 		o.ObserveFloat64(duration, snap.CycleDuration.Seconds())
 		return nil
-	}, problemGauge, slosGauge, cycles, failed, duration)
+	}, problemGauge, slosGauge, pairsGauge, cycles, failed, duration)
 	x.registration = reg
 	return err
 }

@@ -13,6 +13,7 @@ import (
 
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/slopipe/slopipe/store"
 	"github.com/slopipe/slopipe/store/storeextension/storeextensiontest"
@@ -81,11 +82,15 @@ func TestExtensionEvaluatesServesAndKeepsTheLastGoodSet(t *testing.T) {
 
 	cfg := createDefaultConfig().(*Config)
 	cfg.SLODir, cfg.Interval, cfg.ReloadPeriod, cfg.Endpoint = specs, 200*time.Millisecond, 100*time.Millisecond, "127.0.0.1:0"
-	ext, err := NewFactory().Create(ctx, extensiontest.NewNopSettings(Type), cfg)
+	set := extensiontest.NewNopSettings(Type)
+	reader := sdkmetric.NewManualReader()
+	set.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	ext, err := NewFactory().Create(ctx, set, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ext.Start(ctx, storeextensiontest.NewHost(st)); err != nil {
+	flaky := &flakyStore{Store: st}
+	if err := ext.Start(ctx, storeextensiontest.NewHost(flaky)); err != nil {
 		t.Fatal(err)
 	}
 	defer ext.Shutdown(ctx)
@@ -149,6 +154,7 @@ func TestExtensionEvaluatesServesAndKeepsTheLastGoodSet(t *testing.T) {
 	waitFor("the fixed spec", func(a answer) bool {
 		return len(a.Problems) == 0 && len(a.Data) == 1 && a.Data[0].Objective == 0.99
 	})
+	checkEvaluationMetrics(t, reader, flaky)
 }
 
 func TestStartFailsWithoutTheStore(t *testing.T) {

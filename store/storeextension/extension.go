@@ -15,6 +15,7 @@ import (
 	"log/slog"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 	"go.uber.org/zap/exp/zapslog"
 
@@ -26,11 +27,15 @@ import (
 type Extension struct {
 	cfg    *Config
 	logger *zap.Logger
-	store  store.Store
-	http   *chhttp.Server
+	meters metric.MeterProvider
+	// store is the open store, instrumented: what every component gets.
+	store store.Store
+	http  *chhttp.Server
 }
 
-// Store is the open store; nil before Start and after Shutdown.
+// Store is the open store, instrumented with slopipe's own metrics of it
+// (store.Underlying is the store itself); nil before Start and after
+// Shutdown.
 func (e *Extension) Store() store.Store { return e.store }
 
 // Start opens the store; the collector starts extensions before pipelines,
@@ -40,7 +45,11 @@ func (e *Extension) Start(ctx context.Context, _ component.Host) error {
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	e.store = st
+	in, err := instrument(st, e.meters)
+	if err != nil {
+		return errors.Join(fmt.Errorf("store: telemetry: %w", err), st.Close())
+	}
+	e.store = in
 	e.logger.Info("store ready", zap.String("backend", st.Backend()), zap.String("database", st.Database()))
 	emb, embedded := st.(*store.Embedded)
 	if e.cfg.ClickHouseHTTP.Endpoint == "" {
@@ -57,6 +66,7 @@ func (e *Extension) Start(ctx context.Context, _ component.Host) error {
 		err = srv.Start()
 	}
 	if err != nil {
+		e.store = nil
 		return errors.Join(err, st.Close())
 	}
 	e.http = srv

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 type hostWith map[component.ID]component.Component
@@ -21,7 +22,10 @@ func TestStartOpensTheStoreAndServesItsHTTPInterface(t *testing.T) {
 	cfg := NewFactory().CreateDefaultConfig().(*Config)
 	cfg.DataDir = t.TempDir()
 	cfg.ClickHouseHTTP.Endpoint = "127.0.0.1:0"
-	ext, err := NewFactory().Create(ctx, extensiontest.NewNopSettings(Type), cfg)
+	set := extensiontest.NewNopSettings(Type)
+	reader := sdkmetric.NewManualReader()
+	set.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	ext, err := NewFactory().Create(ctx, set, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +53,7 @@ func TestStartOpensTheStoreAndServesItsHTTPInterface(t *testing.T) {
 	if strings.TrimSpace(string(body)) != "1" {
 		t.Errorf("over the HTTP interface, EXISTS TABLE otel_traces = %q, want 1 (migrated)", body)
 	}
+	checkStoreMetrics(t, st, reader)
 	if err := ext.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}

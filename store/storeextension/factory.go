@@ -22,5 +22,5 @@ func createDefaultConfig() component.Config {
 }
 
 func create(_ context.Context, set extension.Settings, cfg component.Config) (extension.Extension, error) {
-	return &Extension{cfg: cfg.(*Config), logger: set.Logger}, nil
+	return &Extension{cfg: cfg.(*Config), logger: set.Logger, meters: set.MeterProvider}, nil
 }
