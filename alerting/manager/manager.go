@@ -70,7 +70,8 @@ type Manager struct {
 	intervener *timeinterval.Intervener
 	latest     *evaluator.Snapshot
 	saved      map[model.Fingerprint]savedState
-	forwarded  time.Time // guarded by evaluating
+	forwarded  time.Time         // guarded by evaluating
+	forwards   map[string]uint64 // forwards to the Alertmanagers by status
 	wg         sync.WaitGroup
 	alerts     []*alerting.Alert
 }
@@ -309,7 +310,18 @@ func (m *Manager) forward(alerts []*alerting.Alert, now time.Time) {
 		defer m.forwarding.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), min(m.opts.ResendDelay, 30*time.Second))
 		defer cancel()
-		if err := m.forwarder.Send(ctx, alerts, now, m.opts.ResendDelay); err != nil {
+		err := m.forwarder.Send(ctx, alerts, now, m.opts.ResendDelay)
+		status := store.NotificationDelivered
+		if err != nil {
+			status = store.NotificationFailed
+		}
+		m.mu.Lock()
+		if m.forwards == nil {
+			m.forwards = map[string]uint64{}
+		}
+		m.forwards[status]++
+		m.mu.Unlock()
+		if err != nil {
 			m.opts.Logger.Warn("forwarding alerts to Alertmanager failed; sent again with the next evaluation", zap.Error(err))
 			m.evaluating.Lock()
 			m.forwarded = time.Time{}
@@ -382,8 +394,23 @@ func (m *Manager) ReloadSilences(ctx context.Context) error {
 	return m.silences.Load(ctx, m.opts.Clock.Now())
 }
 
-// Counts are the notification attempts so far by outcome.
-func (m *Manager) Counts() map[pipeline.CountKey]uint64 { return m.pipeline.Counts() }
+// ForwardReceiver is the receiver and integration that forwards to the
+// Alertmanagers are counted under in Counts.
+const ForwardReceiver = "alertmanager"
+
+// Counts are the notification attempts so far by outcome, and the
+// forwards to the Alertmanagers under receiver and integration
+// ForwardReceiver: delivered when every Alertmanager took the alerts,
+// failed when one did not (they are sent again with the next evaluation).
+func (m *Manager) Counts() map[pipeline.CountKey]uint64 {
+	counts := m.pipeline.Counts()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for status, n := range m.forwards {
+		counts[pipeline.CountKey{Receiver: ForwardReceiver, Integration: ForwardReceiver, Status: status}] += n
+	}
+	return counts
+}
 
 // Now is the manager's clock.
 func (m *Manager) Now() time.Time { return m.opts.Clock.Now() }

@@ -39,7 +39,10 @@ func BenchmarkImportFOCUS1M(b *testing.B) {
 
 	cfg := createDefaultConfig().(*Config)
 	cfg.Inbox = b.TempDir()
-	r := newReceiver(receivertest.NewNopSettings(Type), cfg, new(consumertest.LogsSink))
+	r, err := newReceiver(receivertest.NewNopSettings(Type), cfg, new(consumertest.LogsSink))
+	if err != nil {
+		b.Fatal(err)
+	}
 	st := storetest.Open(b)
 	host := storeextensiontest.NewHostWith(cfg.Store, st, map[component.ID]component.Component{cfg.API: sloextensiontest.NewEngine()})
 	ctx := context.Background()

@@ -20,5 +20,5 @@ func NewFactory() receiver.Factory {
 }
 
 func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
-	return newReceiver(set, cfg.(*Config), next), nil
+	return newReceiver(set, cfg.(*Config), next)
 }

@@ -39,6 +39,7 @@ type billingReceiver struct {
 	cfg    *Config
 	inbox  string
 	logger *zap.Logger
+	tel    *telemetry
 	next   consumer.Logs
 	st     store.Store
 	loops  periodic.Loops
@@ -50,8 +51,12 @@ type billingReceiver struct {
 	stop      context.CancelFunc
 }
 
-func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) *billingReceiver {
-	return &billingReceiver{cfg: cfg, inbox: cfg.inbox(), logger: set.Logger, next: next}
+func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*billingReceiver, error) {
+	tel, err := newTelemetry(set.MeterProvider)
+	if err != nil {
+		return nil, fmt.Errorf("billing: telemetry: %w", err)
+	}
+	return &billingReceiver{cfg: cfg, inbox: cfg.inbox(), logger: set.Logger, tel: tel, next: next}, nil
 }
 
 // Sub-directories of the inbox.
@@ -155,13 +160,22 @@ func (r *billingReceiver) importFile(ctx context.Context, name string, data io.R
 // import per provider in them, writing chunks as rows are read: the parts
 // of a billing period together replace that period, where one at a time
 // each would replace the one before. A bad row in any part completes none
-// of the imports, and their chunks are deleted.
-func (r *billingReceiver) importParts(ctx context.Context, name string, next parts) (*Result, error) {
+// of the imports, and their chunks are deleted. Every call is counted in
+// slopipe_billing_imports by its outcome.
+func (r *billingReceiver) importParts(ctx context.Context, name string, next parts) (_ *Result, err error) {
 	res := &Result{ImportID: newImportID(), File: name}
 	now := time.Now().UTC()
 	importers := map[string]*store.BillingImporter{}
 	sums := map[string]decimal.Decimal{}
 	var formats []string
+	defer func() {
+		f := res.Format
+		if err != nil {
+			slices.Sort(formats)
+			f = strings.Join(formats, ", ")
+		}
+		r.tel.imported(ctx, f, err)
+	}()
 	add := func(partName string) func(it *billing.LineItem) error {
 		return func(it *billing.LineItem) error {
 			p := provider(it)
@@ -186,7 +200,6 @@ func (r *billingReceiver) importParts(ctx context.Context, name string, next par
 			return nil
 		}
 	}
-	var err error
 	var files []string
 	for {
 		partName, data, nextErr := next()
@@ -200,13 +213,13 @@ func (r *billingReceiver) importParts(ctx context.Context, name string, next par
 		var rows int
 		format, rows, err = billing.ScanDetect(data, partName, add(partName))
 		data.Close()
+		if format != billing.AutoDetect && !slices.Contains(formats, format.String()) {
+			formats = append(formats, format.String())
+		}
 		if err != nil {
 			break
 		}
 		res.Rows += rows
-		if !slices.Contains(formats, format.String()) {
-			formats = append(formats, format.String())
-		}
 		files = append(files, partName)
 	}
 	if err == nil && len(files) == 0 {
@@ -260,10 +273,13 @@ func (r *billingReceiver) importParts(ctx context.Context, name string, next par
 			}
 			return nil, fmt.Errorf("importing %s (%s): %w", name, p, err)
 		}
+		var rows uint64
 		for _, s := range slices {
+			rows += s.Rows
 			res.Slices = append(res.Slices, SliceSummary{Provider: s.Provider, BillingAccountID: s.BillingAccountId,
 				BillingPeriodStart: s.BillingPeriodStart, Rows: s.Rows, BilledCost: s.BilledCost})
 		}
+		r.tel.rows(ctx, p, rows)
 	}
 	currencies := make([]string, 0, len(sums))
 	for c := range sums {
@@ -430,11 +446,13 @@ func (r *billingReceiver) importInbox(name string) {
 	parts, err := r.inboxParts(name)
 	if err != nil {
 		r.logger.Error("billing file cannot be read", zap.String("file", path), zap.Error(err))
+		r.tel.imported(r.ctx, "", err)
 		return
 	}
 	var res *Result
 	if len(parts) == 0 {
 		err = &ImportError{fmt.Errorf("%s: no billing files in the directory (%s)", name, strings.Join(billingExtensions, ", "))}
+		r.tel.imported(r.ctx, "", err)
 	} else {
 		res, err = r.importParts(r.ctx, name, partList(parts, func(part string) (io.ReadCloser, error) {
 			return os.Open(filepath.Join(r.inbox, filepath.FromSlash(part)))

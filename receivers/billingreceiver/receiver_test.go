@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/slopipe/slopipe/cost/billing"
@@ -35,14 +36,18 @@ type harness struct {
 	logs  *consumertest.LogsSink
 	api   *sloextensiontest.Engine
 	inbox string
+	// metrics reads the receiver's own metrics.
+	metrics *sdkmetric.ManualReader
 }
 
 func start(t *testing.T) *harness {
-	h := &harness{t: t, st: storetest.Open(t), logs: new(consumertest.LogsSink), api: sloextensiontest.NewEngine(), inbox: t.TempDir()}
+	h := &harness{t: t, st: storetest.Open(t), logs: new(consumertest.LogsSink), api: sloextensiontest.NewEngine(), inbox: t.TempDir(),
+		metrics: sdkmetric.NewManualReader()}
 	h.cfg = createDefaultConfig().(*Config)
 	h.cfg.Inbox, h.cfg.PollInterval, h.cfg.Settle = h.inbox, 50*time.Millisecond, 0
 	set := receivertest.NewNopSettings(Type)
 	set.Logger = zaptest.NewLogger(t)
+	set.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(h.metrics))
 	r, err := NewFactory().CreateLogs(context.Background(), set, h.cfg, h.logs)
 	if err != nil {
 		t.Fatal(err)
