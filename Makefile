@@ -79,8 +79,12 @@ $(LIBCHDB):
 	mv "$$tmp/package/libchdb.so" "$(LIBCHDB).part"; mv "$(LIBCHDB).part" "$(LIBCHDB)"; \
 	echo "engine ready: $(LIBCHDB)"
 
-## peers: telemetrygen (Go proxy), Prometheus with promtool and Alertmanager with amtool (Debian's packages, unpacked, not installed as services)
+## peers: telemetrygen (Go proxy), Prometheus with promtool and Alertmanager with amtool (Debian's packages, unpacked, not installed as services), systemd-analyze
 peers: $(TELEMETRYGEN) $(PROMETHEUS) $(PROMTOOL) $(ALERTMANAGER) $(AMTOOL) $(ALERTMANAGER_TEMPLATES)
+	@# The systemd unit's test runs systemd-analyze (Debian's systemd package).
+	@command -v systemd-analyze >/dev/null || { echo "installing Debian's systemd for systemd-analyze"; \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get install -y -qq systemd >/dev/null 2>&1 || { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq systemd >/dev/null; }; }
 
 $(TELEMETRYGEN):
 	@mkdir -p $(TOOLS_DIR)
