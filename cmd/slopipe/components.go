@@ -64,6 +64,6 @@ func components() (otelcol.Factories, error) {
 	); err != nil {
 		return f, err
 	}
-	f.Telemetry = otelconftelemetry.NewFactory()
+	f.Telemetry = selfTelemetryFactory{otelconftelemetry.NewFactory()}
 	return f, nil
 }

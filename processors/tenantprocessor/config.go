@@ -48,6 +48,10 @@ type Config struct {
 	Store               component.ID  `mapstructure:"store"`
 	UsageFlushInterval  time.Duration `mapstructure:"usage_flush_interval"`
 	UsageMaxPendingRows int           `mapstructure:"usage_max_pending_rows"`
+	// UnmeteredTenants are admitted and limited like any other tenant but
+	// their data is not recorded as usage: the platform's own telemetry,
+	// which no tenant should be charged for or share costs by.
+	UnmeteredTenants []string `mapstructure:"unmetered_tenants"`
 }
 
 // Limits are one tenant's ingestion limits; 0 means unlimited.
