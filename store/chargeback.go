@@ -112,16 +112,32 @@ GROUP BY Slo`, QuoteIdent(st.Database())), nil)
 }
 
 // SLOEventCounts are the good and total events of each tenant's SLO in
-// [from, to) (slopipe_sli_events), each with its service from services
+// [from, to), each with its service from services
 // (SLOServices); an SLO without a known service (never evaluated) is left
 // out, as are events without a tenant. By tenant and SLO. The two are
 // read apart rather than joined: on a cluster both tables are
 // distributed, and a recomputation reads the services once for all days.
+// Events are those counted at ingest (slopipe_sli_events, span and log
+// SLIs) and those computed from stored metrics (slopipe_sli_metric_minutes,
+// PromQL SLIs: each minute's latest computation, rounded to whole events).
 func SLOEventCounts(ctx context.Context, st Store, from, to time.Time, services map[string]string) ([]SLOEventCount, error) {
 	db := QuoteIdent(st.Database())
-	rows, err := st.Query(ctx, fmt.Sprintf(`SELECT toString(TenantId), toString(Slo), toUInt64(sum(Good)), toUInt64(sum(Total))
-FROM %s.slopipe_sli_events
-WHERE toInt64(toUnixTimestamp(Minute)) >= {from:Int64} AND toInt64(toUnixTimestamp(Minute)) < {to:Int64} AND TenantId != ''
+	rows, err := st.Query(ctx, fmt.Sprintf(`SELECT toString(TenantId), toString(Slo), toUInt64(round(sum(Good))), toUInt64(round(sum(Total)))
+FROM (
+    SELECT TenantId, Slo, toFloat64(sum(Good)) AS Good, toFloat64(sum(Total)) AS Total
+    FROM %[1]s.slopipe_sli_events
+    WHERE toInt64(toUnixTimestamp(Minute)) >= {from:Int64} AND toInt64(toUnixTimestamp(Minute)) < {to:Int64} AND TenantId != ''
+    GROUP BY TenantId, Slo
+    UNION ALL
+    SELECT TenantId, Slo, sum(Good), sum(Total)
+    FROM (
+        SELECT TenantId, Slo, argMax(Good, ComputedAt) AS Good, argMax(Total, ComputedAt) AS Total
+        FROM %[1]s.slopipe_sli_metric_minutes
+        WHERE toInt64(toUnixTimestamp(Minute)) >= {from:Int64} AND toInt64(toUnixTimestamp(Minute)) < {to:Int64} AND TenantId != ''
+        GROUP BY TenantId, Slo, Minute
+    )
+    GROUP BY TenantId, Slo
+)
 GROUP BY TenantId, Slo
 ORDER BY TenantId, Slo`, db), dayRange(from, to))
 	if err != nil {

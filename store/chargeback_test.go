@@ -56,6 +56,19 @@ func TestChargebackInputs(t *testing.T) {
 		if err := events.Insert(ctx, st, day.AddDate(0, 0, 2)); err != nil {
 			t.Fatal(err)
 		}
+		// A PromQL SLI's minutes, computed twice: the latest counts.
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		minute := day.Add(2 * time.Hour).Unix()
+		must(st.Exec(ctx, fmt.Sprintf(`INSERT INTO slopipe_sli_metric_minutes (TenantId, Slo, SpecHash, Minute, Good, Total, ComputedAt) VALUES
+    ('acme', 'checkout-requests', 'h1', toDateTime(%[1]d), 1, 2, toDateTime64(%[1]d, 3)),
+    ('acme', 'checkout-requests', 'h1', toDateTime(%[1]d), 99.6, 100.2, toDateTime64(%[1]d + 60, 3)),
+    ('acme', 'checkout-requests', 'h1', toDateTime(%[1]d + 60), 50, 50, toDateTime64(%[1]d + 60, 3)),
+    ('acme', 'checkout-requests', 'h1', toDateTime(%[2]d), 7, 7, toDateTime64(%[2]d, 3))`, minute, day.AddDate(0, 0, 1).Unix()), nil))
 		status := store.NewSLOStatus()
 		for _, r := range []struct {
 			slo, service string
@@ -64,6 +77,7 @@ func TestChargebackInputs(t *testing.T) {
 			{"checkout-availability", "shop", day}, // renamed since
 			{"checkout-availability", "checkout", day.Add(time.Hour)},
 			{"checkout-latency", "checkout", day},
+			{"checkout-requests", "checkout", day},
 		} {
 			status.Add(store.SLOStatusRow{EvaluatedAt: r.at, Tenant: "acme", SLO: r.slo, Service: r.service, Objective: 0.999, Period: "30d"})
 		}
@@ -74,14 +88,15 @@ func TestChargebackInputs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := fmt.Sprint(services); s != "map[checkout-availability:checkout checkout-latency:checkout]" {
+		if s := fmt.Sprint(services); s != "map[checkout-availability:checkout checkout-latency:checkout checkout-requests:checkout]" {
 			t.Errorf("slo services: %s", s)
 		}
 		counts, err := store.SLOEventCounts(ctx, st, day, day.Add(24*time.Hour), services)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := fmt.Sprint(counts); s != "[{acme checkout-availability checkout 998 1000} {acme checkout-latency checkout 700 800}]" {
+		// checkout-requests: 99.6 of 100.2 then 50 of 50, rounded.
+		if s := fmt.Sprint(counts); s != "[{acme checkout-availability checkout 998 1000} {acme checkout-latency checkout 700 800} {acme checkout-requests checkout 150 150}]" {
 			t.Errorf("slo events: %s", s)
 		}
 	})
