@@ -68,7 +68,7 @@ func Open(ctx context.Context, c Config) (Store, error) {
 		err error
 	)
 	if c.DSN != "" {
-		s, err = OpenServer(ctx, c.DSN, ServerOptions{Cluster: c.Cluster, AsyncInsert: c.AsyncInsert})
+		s, err = OpenServer(ctx, c.DSN, ServerOptions{Cluster: c.Cluster, AsyncInsert: c.AsyncInsert, Database: c.Database})
 	} else {
 		s, err = OpenEmbedded(c.Library, c.DataDir, c.Database)
 	}

@@ -222,7 +222,10 @@ func Migrate(ctx context.Context, s Store, opts SchemaOptions) (applied []int, e
 	onCluster, engine := "", "MergeTree()"
 	if opts.Cluster != "" {
 		onCluster = " ON CLUSTER " + QuoteIdent(opts.Cluster)
-		engine = "ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')"
+		// One table replicated to every node of the cluster, not one per
+		// shard: whichever node slopipe connects to sees every migration
+		// applied, instead of running them again on another shard's.
+		engine = "ReplicatedMergeTree('/clickhouse/tables/cluster/{database}/{table}', '{replica}')"
 	}
 	table := QuoteIdent(s.Database()) + "." + QuoteIdent(migrationsTable)
 	if err := s.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+table+onCluster+` (

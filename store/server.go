@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -24,21 +25,21 @@ type ServerOptions struct {
 	Cluster string
 	// AsyncInsert lets the server buffer small inserts into larger parts.
 	AsyncInsert bool
+	// Database is slopipe's database when the DSN names none (default
+	// "otel").
+	Database string
 }
 
 // OpenServer connects with a clickhouse-go DSN, e.g.
 // clickhouse://user:pass@host1:9000,host2:9000/otel?secure=true or
 // http://user:pass@host:8123/otel. The DSN's database is slopipe's database
-// (default "otel"); it is created if missing.
+// (else ServerOptions.Database, else "otel"); it is created if missing.
 func OpenServer(ctx context.Context, dsn string, o ServerOptions) (*Server, error) {
 	opts, err := clickhouse.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse dsn: %w", err)
 	}
-	database := opts.Auth.Database
-	if database == "" {
-		database = "otel"
-	}
+	database := cmp.Or(opts.Auth.Database, o.Database, "otel")
 	if opts.Settings == nil {
 		opts.Settings = clickhouse.Settings{}
 	}
@@ -152,7 +153,8 @@ func (s *Server) Insert(ctx context.Context, b *Batch) error {
 
 // foregroundInserts makes inserts into a cluster's Distributed tables reach
 // their shards before returning, where a write is made visible by a later
-// one (a billing import by its completion, a cost report day by its run):
+// one (a billing import by its completion, a cost report day by its run,
+// SLI hours by the minutes they sum and read by the same cycle):
 // by default a Distributed table queues the rows and the later write could
 // be read first.
 func foregroundInserts(ctx context.Context, st Store) context.Context {

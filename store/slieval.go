@@ -124,8 +124,11 @@ type MetricMinutesJob struct {
 const maxStatementBytes = 192 << 10
 
 // RecomputeMetricMinutes writes the jobs' minutes into
-// slopipe_sli_metric_minutes, replacing earlier answers for them.
+// slopipe_sli_metric_minutes, replacing earlier answers for them. On a
+// cluster the rows reach every shard before it returns: the same cycle's
+// hours are summed from them next.
 func RecomputeMetricMinutes(ctx context.Context, s Store, jobs []MetricMinutesJob, computedAt time.Time) error {
+	ctx = foregroundInserts(ctx, s)
 	head := "INSERT INTO " + QuoteIdent(s.Database()) + ".slopipe_sli_metric_minutes (TenantId, Slo, SpecHash, Minute, Good, Total, ComputedAt)\n"
 	params := Params{}
 	var selects []string
@@ -184,8 +187,11 @@ type HoursJob struct {
 }
 
 // RecomputeSLIHours rewrites slopipe_sli_hours from the minutes, for each
-// job's hours from From up to to. An SLO appears in one job at most.
+// job's hours from From up to to. An SLO appears in one job at most. On a
+// cluster the rows reach every shard before it returns: the same cycle's
+// evaluation reads them.
 func RecomputeSLIHours(ctx context.Context, s Store, jobs []HoursJob, to, computedAt time.Time) error {
+	ctx = foregroundInserts(ctx, s)
 	if len(jobs) == 0 {
 		return nil
 	}

@@ -361,3 +361,26 @@ func TestParamArrays(t *testing.T) {
 		}
 	})
 }
+
+// The store's database key is used when the DSN names none; a DSN's own
+// database wins.
+func TestServerDatabaseFromConfigUnlessDSNNamesOne(t *testing.T) {
+	ctx := context.Background()
+	for dsn, want := range map[string]string{
+		"http://" + httpAddr:                  "from_config",
+		"http://" + httpAddr + "/":            "from_config",
+		"http://" + httpAddr + "/from_dsn_db": "from_dsn_db",
+	} {
+		s, err := store.Open(ctx, store.Config{DSN: dsn, Database: "from_config"})
+		if err != nil {
+			t.Fatalf("%s: %v", dsn, err)
+		}
+		if got := s.Database(); got != want {
+			t.Errorf("%s: database %q, want %q", dsn, got, want)
+		}
+		if got := count(t, s, want+".slopipe_schema_migrations"); got == 0 {
+			t.Errorf("%s: no migrations recorded in %s", dsn, want)
+		}
+		s.Close()
+	}
+}
