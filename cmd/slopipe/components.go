@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/extension"
@@ -16,6 +15,7 @@ import (
 	"github.com/slopipe/slopipe/alerting/alertingextension"
 	"github.com/slopipe/slopipe/cost/costextension"
 	"github.com/slopipe/slopipe/exporters/clickhouseexporter"
+	"github.com/slopipe/slopipe/internal/healthextension"
 	"github.com/slopipe/slopipe/processors/sliprocessor"
 	"github.com/slopipe/slopipe/processors/tenantprocessor"
 	"github.com/slopipe/slopipe/receivers/billingreceiver"
@@ -57,7 +57,7 @@ func components() (otelcol.Factories, error) {
 	if f.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](
 		storeextension.NewFactory(),
 		filestorage.NewFactory(),
-		healthcheckextension.NewFactory(),
+		healthextension.NewFactory(),
 		sloextension.NewFactory(),
 		alertingextension.NewFactory(),
 		costextension.NewFactory(),

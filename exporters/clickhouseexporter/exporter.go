@@ -8,7 +8,9 @@
 // storage extension it is on disk, so a request is acknowledged once it is in
 // the queue, retried until the store takes it, and a full queue refuses new
 // data with a retryable answer (gRPC UNAVAILABLE with RetryInfo, HTTP 503 with
-// Retry-After) instead of dropping it.
+// Retry-After) instead of dropping it. The queue filling up and taking data
+// again are reported as the exporter's component status, which the health
+// extension turns into readiness.
 //
 // It does not connect to ClickHouse itself and does not create tables: the
 // store extension owns the connection and the schema.
@@ -18,9 +20,11 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
@@ -158,29 +162,94 @@ func refuseWhenFull(err error, retryAfter time.Duration) error {
 	return retryinfo.Error(codes.Unavailable, "the sending queue to the store is full; retry later", retryAfter)
 }
 
+// queueStatus reports the sending queue refusing data as the exporter's
+// component status: a recoverable error wrapping
+// exporterhelper.ErrQueueIsFull at the first refusal and again at most every
+// refusalReportEvery while refusals go on, and OK at the next request the
+// queue takes. The health extension watches these events. It also forgets a
+// refusal that is not repeated: with no traffic (a balancer stopped sending
+// because slopipe was not ready) no request would ever show that the queue
+// drained. Only changes and the periodic reminder are reported, so the hot
+// path costs one atomic load.
+type queueStatus struct {
+	host component.Host
+	full atomic.Bool
+	// lastReport is when the last refusal was reported, in Unix nanoseconds.
+	lastReport atomic.Int64
+	// mu orders the reports as the changes they describe: a refusal and an
+	// acceptance racing each other must not leave the last word to the stale one.
+	mu sync.Mutex
+}
+
+// refusalReportEvery is how often refusals of a full queue are reported
+// again; the health extension's queue_full_expiry must be longer.
+const refusalReportEvery = time.Second
+
+func (q *queueStatus) start(host component.Host) { q.host = host }
+
+// observe takes what the queue answered to one request and passes it on.
+func (q *queueStatus) observe(err error) error {
+	switch {
+	case errors.Is(err, exporterhelper.ErrQueueIsFull):
+		q.mu.Lock()
+		if now := time.Now().UnixNano(); !q.full.Load() || now-q.lastReport.Load() >= int64(refusalReportEvery) {
+			q.full.Store(true)
+			q.lastReport.Store(now)
+			componentstatus.ReportStatus(q.host, componentstatus.NewRecoverableErrorEvent(err))
+		}
+		q.mu.Unlock()
+	case err == nil && q.full.Load():
+		q.mu.Lock()
+		if q.full.Load() {
+			q.full.Store(false)
+			componentstatus.ReportStatus(q.host, componentstatus.NewEvent(componentstatus.StatusOK))
+		}
+		q.mu.Unlock()
+	}
+	return err
+}
+
 type tracesRefusingWhenFull struct {
 	exporter.Traces
 	retryAfter time.Duration
+	queue      queueStatus
+}
+
+func (e *tracesRefusingWhenFull) Start(ctx context.Context, host component.Host) error {
+	e.queue.start(host)
+	return e.Traces.Start(ctx, host)
 }
 
 func (e *tracesRefusingWhenFull) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	return refuseWhenFull(e.Traces.ConsumeTraces(ctx, td), e.retryAfter)
+	return refuseWhenFull(e.queue.observe(e.Traces.ConsumeTraces(ctx, td)), e.retryAfter)
 }
 
 type metricsRefusingWhenFull struct {
 	exporter.Metrics
 	retryAfter time.Duration
+	queue      queueStatus
+}
+
+func (e *metricsRefusingWhenFull) Start(ctx context.Context, host component.Host) error {
+	e.queue.start(host)
+	return e.Metrics.Start(ctx, host)
 }
 
 func (e *metricsRefusingWhenFull) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
-	return refuseWhenFull(e.Metrics.ConsumeMetrics(ctx, md), e.retryAfter)
+	return refuseWhenFull(e.queue.observe(e.Metrics.ConsumeMetrics(ctx, md)), e.retryAfter)
 }
 
 type logsRefusingWhenFull struct {
 	exporter.Logs
 	retryAfter time.Duration
+	queue      queueStatus
+}
+
+func (e *logsRefusingWhenFull) Start(ctx context.Context, host component.Host) error {
+	e.queue.start(host)
+	return e.Logs.Start(ctx, host)
 }
 
 func (e *logsRefusingWhenFull) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	return refuseWhenFull(e.Logs.ConsumeLogs(ctx, ld), e.retryAfter)
+	return refuseWhenFull(e.queue.observe(e.Logs.ConsumeLogs(ctx, ld)), e.retryAfter)
 }
