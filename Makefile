@@ -42,6 +42,7 @@ run: build
 ## test: every package, against the real engine, telemetrygen, Prometheus and Alertmanager
 test: engine peers
 	$(GO) test -count=1 ./...
+	cd deploy && $(GO) test -count=1 ./...
 
 ## bench: benchmarks; results and the command that produced them go to docs/BENCHMARKS.md
 # Batch benchmarks run a fixed 20 iterations (each is 10 000+ rows into the
@@ -60,6 +61,7 @@ bench: engine
 ## lint: go vet and gofmt
 lint:
 	$(GO) vet ./...
+	cd deploy && $(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 ## engine: fetch libchdb once into the per-user cache (never into the repository)
