@@ -117,7 +117,14 @@ func applyConditionalAll(sql string, ctx ExpandContext) (string, error) {
 // getMacroArgs in CHDatasource.ts: commas split at depth 1 only, quotes are
 // not special, arguments are not trimmed. An unclosed list yields none.
 func macroArgs(s string) []string {
-	var args []string
+	args, _ := bracketArgs(s)
+	return args
+}
+
+// bracketArgs splits the bracketed list that opens s at its depth-1 commas,
+// untrimmed, and returns where the list ends; an unclosed list gives
+// (nil, -1).
+func bracketArgs(s string) (args []string, end int) {
 	depth, start := 0, 1
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
@@ -125,20 +132,17 @@ func macroArgs(s string) []string {
 			depth++
 		case ')':
 			depth--
+			if depth == 0 {
+				return append(args, s[start:i]), i + 1
+			}
 		case ',':
 			if depth == 1 {
 				args = append(args, s[start:i])
 				start = i + 1
 			}
-			continue
-		default:
-			continue
-		}
-		if depth == 0 {
-			return append(args, s[start:i])
 		}
 	}
-	return nil
+	return nil, -1
 }
 
 // jsReplacement applies the $-patterns JavaScript's String.replace honours in
@@ -465,25 +469,11 @@ func sqlutilArgs(s string) ([]string, int) {
 	if !strings.HasPrefix(s, "(") {
 		return nil, 0
 	}
-	var args []string
-	depth, start := 0, 1
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return append(args, strings.TrimSpace(s[start:i])), i + 1
-			}
-		case ',':
-			if depth == 1 {
-				args = append(args, strings.TrimSpace(s[start:i]))
-				start = i + 1
-			}
-		}
+	args, end := bracketArgs(s)
+	for i := range args {
+		args[i] = strings.TrimSpace(args[i])
 	}
-	return nil, -1
+	return args, end
 }
 
 var errArgumentCount = errors.New("unexpected number of arguments")

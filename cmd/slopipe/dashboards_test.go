@@ -60,34 +60,6 @@ receivers:
       - url: {{HOOK}}/alerts
 `
 
-// loadgenSLO is an OpenSLO SLO over telemetrygen's spans, counted at ingest.
-const loadgenSLO = `apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: loadgen-availability
-spec:
-  service: loadgen
-  budgetingMethod: Occurrences
-  timeWindow:
-    - duration: 28d
-      isRolling: true
-  indicator:
-    metadata:
-      name: loadgen-spans
-    spec:
-      ratioMetric:
-        counter: true
-        total:
-          metricSource:
-            type: slopipe.spans
-            spec:
-              service: loadgen
-              good:
-                notError: true
-  objectives:
-    - target: 0.99
-`
-
 // seededDaemon runs a daemon and feeds it every kind of data the
 // dashboards read, waiting until each has landed in the store.
 func seededDaemon(t *testing.T) (*daemon, endpoints) {

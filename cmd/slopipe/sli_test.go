@@ -10,18 +10,9 @@ import (
 	"time"
 )
 
-// Spans from telemetrygen with a known share of errors, and an OpenSLO SLO
-// on them in SLOPIPE_SLO_DIR: the sli processor counts exactly that many
-// good and total events for the tenant, and the SLO API reports exactly
-// the SLI, error budget and burn rates those counts give.
-func TestSpanSLICountsTelemetrygenSpansExactly(t *testing.T) {
-	telemetrygen := peer(t, "SLOPIPE_TELEMETRYGEN", "telemetrygen")
-	dir := t.TempDir()
-	slos := filepath.Join(dir, "slos")
-	if err := os.MkdirAll(slos, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	spec := `apiVersion: openslo/v1
+// loadgenSLO is an OpenSLO SLO over telemetrygen's spans (service loadgen),
+// counted at ingest by the sli processor.
+const loadgenSLO = `apiVersion: openslo/v1
 kind: SLO
 metadata:
   name: loadgen-availability
@@ -47,7 +38,19 @@ spec:
   objectives:
     - target: 0.99
 `
-	if err := os.WriteFile(filepath.Join(slos, "loadgen.yaml"), []byte(spec), 0o644); err != nil {
+
+// Spans from telemetrygen with a known share of errors, and an OpenSLO SLO
+// on them in SLOPIPE_SLO_DIR: the sli processor counts exactly that many
+// good and total events for the tenant, and the SLO API reports exactly
+// the SLI, error budget and burn rates those counts give.
+func TestSpanSLICountsTelemetrygenSpansExactly(t *testing.T) {
+	telemetrygen := peer(t, "SLOPIPE_TELEMETRYGEN", "telemetrygen")
+	dir := t.TempDir()
+	slos := filepath.Join(dir, "slos")
+	if err := os.MkdirAll(slos, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(slos, "loadgen.yaml"), []byte(loadgenSLO), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ep := newEndpoints(t)
