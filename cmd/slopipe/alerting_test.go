@@ -363,7 +363,7 @@ func TestDaemonRefusesBrokenAlertingConfig(t *testing.T) {
 		"SLOPIPE_ALERTING_CONFIG="+file, "SLOPIPE_API_ADDR="+ep.api, "SLOPIPE_HEALTH_ENDPOINT="+ep.health,
 		"SLOPIPE_OTLP_GRPC_ENDPOINT="+ep.otlpGRPC, "SLOPIPE_OTLP_HTTP_ENDPOINT="+ep.otlpHTTP,
 		"SLOPIPE_REMOTE_WRITE_ENDPOINT="+ep.remoteWrite, "SLOPIPE_CLICKHOUSE_HTTP_ADDR="+ep.clickhouseHTTP,
-		"SLOPIPE_TELEMETRY_PORT="+ep.telemetryPort)
+		"SLOPIPE_TELEMETRY_PORT="+ep.telemetryPort, "SLOPIPE_SELF_TELEMETRY_ENDPOINT="+ep.selfTelemetry)
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatalf("the daemon started with a broken alerting configuration:\n%s", out)

@@ -55,6 +55,7 @@ func freeAddr(t *testing.T) string {
 // endpoints are one daemon's listening addresses, all on free loopback ports.
 type endpoints struct {
 	otlpGRPC, otlpHTTP, remoteWrite, clickhouseHTTP, health, telemetryPort, api string
+	selfTelemetry                                                               string // the otlp/self receiver
 }
 
 func newEndpoints(t *testing.T) endpoints {
@@ -62,6 +63,7 @@ func newEndpoints(t *testing.T) endpoints {
 	return endpoints{
 		otlpGRPC: freeAddr(t), otlpHTTP: freeAddr(t), remoteWrite: freeAddr(t),
 		clickhouseHTTP: freeAddr(t), health: freeAddr(t), telemetryPort: port, api: freeAddr(t),
+		selfTelemetry: freeAddr(t),
 	}
 }
 
@@ -107,6 +109,7 @@ func startDaemon(t *testing.T, dataDir string, ep endpoints, env []string, args 
 		"SLOPIPE_HEALTH_ENDPOINT="+ep.health,
 		"SLOPIPE_TELEMETRY_PORT="+ep.telemetryPort,
 		"SLOPIPE_API_ADDR="+ep.api,
+		"SLOPIPE_SELF_TELEMETRY_ENDPOINT="+ep.selfTelemetry,
 	)
 	cmd.Env = append(cmd.Env, env...)
 	out := &lockedBuffer{}

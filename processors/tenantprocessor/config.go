@@ -48,10 +48,11 @@ type Config struct {
 	Store               component.ID  `mapstructure:"store"`
 	UsageFlushInterval  time.Duration `mapstructure:"usage_flush_interval"`
 	UsageMaxPendingRows int           `mapstructure:"usage_max_pending_rows"`
-	// UnmeteredTenants are admitted and limited like any other tenant but
-	// their data is not recorded as usage: the platform's own telemetry,
-	// which no tenant should be charged for or share costs by.
-	UnmeteredTenants []string `mapstructure:"unmetered_tenants"`
+	// ReservedTenants may not be named by a request's header or resource
+	// attribute: the tenant of slopipe's own telemetry, which arrives
+	// through a pipeline of its own and must not be mixed with (or billed
+	// as) a client's data. Such requests are refused as invalid_tenant.
+	ReservedTenants []string `mapstructure:"reserved_tenants"`
 }
 
 // Limits are one tenant's ingestion limits; 0 means unlimited.
@@ -120,6 +121,14 @@ func (c *Config) Validate() error {
 	if c.DefaultTenant != "" {
 		if err := validateTenant(c.DefaultTenant); err != nil {
 			return fmt.Errorf("default_tenant: %w", err)
+		}
+	}
+	for i, id := range c.ReservedTenants {
+		if err := validateTenant(id); err != nil {
+			return fmt.Errorf("reserved_tenants[%d]: %w", i, err)
+		}
+		if id == c.DefaultTenant {
+			return fmt.Errorf("reserved_tenants[%d]: %q is also the default_tenant, whose data would land in the reserved tenant", i, id)
 		}
 	}
 	if err := c.Limits.validate(); err != nil {

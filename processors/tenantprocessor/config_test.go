@@ -111,6 +111,8 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.ActiveSeriesWindow = 0 }, "active_series_window"},
 		{func(c *Config) { c.UsageFlushInterval = 0 }, "usage_flush_interval"},
 		{func(c *Config) { c.UsageMaxPendingRows = 0 }, "usage_max_pending_rows"},
+		{func(c *Config) { c.ReservedTenants = []string{"slopipe", "a/b"} }, "reserved_tenants[1]: tenant id"},
+		{func(c *Config) { c.ReservedTenants = []string{"default"} }, `reserved_tenants[0]: "default" is also the default_tenant`},
 	} {
 		cfg := createDefaultConfig().(*Config)
 		tc.mutate(cfg)

@@ -42,8 +42,6 @@ type tenantProcessor struct {
 	sink    usageSink
 	flusher *usageFlusher
 	usageOn atomic.Bool
-	// unmetered are Config.UnmeteredTenants.
-	unmetered map[string]bool
 
 	startOnce sync.Once
 	startErr  error
@@ -66,10 +64,6 @@ func newTenantProcessor(set processor.Settings, cfg *Config) (*tenantProcessor, 
 		hash:     newSeriesHasher(),
 		tenants:  newTenantShards(),
 		now:      time.Now,
-	}
-	p.unmetered = make(map[string]bool, len(cfg.UnmeteredTenants))
-	for _, tenant := range cfg.UnmeteredTenants {
-		p.unmetered[tenant] = true
 	}
 	p.requests.New = func() any { return &request{} }
 	p.limits.Store(newOverrides(cfg.Limits))
@@ -573,7 +567,7 @@ func (p *tenantProcessor) settle(ctx context.Context, req *request, sig signal, 
 	for i := range req.portions {
 		po := &req.portions[i]
 		st := p.tenants.lock(po.tenant)
-		if usageOn && !p.unmetered[po.tenant] {
+		if usageOn {
 			st.addUsage(sig, minute, uint64(po.items), uint64(po.bytes))
 		}
 		accepted := st.accepted[sig]

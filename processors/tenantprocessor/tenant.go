@@ -88,10 +88,19 @@ type resolver struct {
 	useHeader   bool
 	attr        string
 	def         string
+	// reserved are Config.ReservedTenants, refused from the header and the
+	// resource attribute (the default tenant is the configuration's own).
+	reserved map[string]bool
 }
 
 func newResolver(c *Config) resolver {
 	r := resolver{header: strings.ToLower(c.Header), headerShown: c.Header, attr: c.ResourceAttribute, def: c.DefaultTenant}
+	if len(c.ReservedTenants) > 0 {
+		r.reserved = make(map[string]bool, len(c.ReservedTenants))
+		for _, id := range c.ReservedTenants {
+			r.reserved[id] = true
+		}
+	}
 	for _, s := range c.From {
 		switch s {
 		case SourceHeader:
@@ -132,6 +141,9 @@ func (r *resolver) resolve(hdr string, hdrOK bool, attrs pcommon.Map, resource i
 			if err := validateTenant(hdr); err != nil {
 				return "", invalidTenant(fmt.Sprintf("invalid tenant in header %s: %v", r.headerShown, err))
 			}
+			if r.reserved[hdr] {
+				return "", invalidTenant(fmt.Sprintf("invalid tenant in header %s: %s", r.headerShown, reservedMessage(hdr)))
+			}
 			return hdr, nil
 		case fromAttribute:
 			v, ok := attrs.Get(r.attr)
@@ -147,6 +159,9 @@ func (r *resolver) resolve(hdr string, hdrOK bool, attrs pcommon.Map, resource i
 			}
 			if err := validateTenant(id); err != nil {
 				return "", invalidTenant(fmt.Sprintf("invalid tenant in resource attribute %s of resource %d: %v", r.attr, resource, err))
+			}
+			if r.reserved[id] {
+				return "", invalidTenant(fmt.Sprintf("invalid tenant in resource attribute %s of resource %d: %s", r.attr, resource, reservedMessage(id)))
 			}
 			return id, nil
 		case fromDefault:
@@ -171,6 +186,10 @@ func (r *resolver) missing(resource int) *refusal {
 		}
 	}
 	return newPermanent(reasonMissingTenant, "", "no tenant: "+strings.Join(tried, ", "))
+}
+
+func reservedMessage(id string) string {
+	return fmt.Sprintf("tenant id %s is reserved for this server's own telemetry", quoteID(id))
 }
 
 func invalidTenant(msg string) *refusal {

@@ -64,7 +64,9 @@ func TestResolveOrder(t *testing.T) {
 		def    string
 		header string // "" = no header
 		attr   any    // nil = no attribute
-		want   want
+		// reserved: "" reserves slopipe, "-" nothing
+		reserved string
+		want     want
 	}{
 		{name: "header wins over attribute", header: "h", attr: "a", want: want{tenant: "h"}},
 		{name: "attribute without header", attr: "a", want: want{tenant: "a"}},
@@ -85,6 +87,11 @@ func TestResolveOrder(t *testing.T) {
 			msg: `invalid tenant in resource attribute tenant.id of resource 0: tenant id ".." is not allowed`}},
 		{name: "non-string attribute refused", attr: int64(42), want: want{reason: reasonInvalidTenant, msg: "the value is a Int, not a string"}},
 		{name: "too long header", header: strings.Repeat("x", 200), want: want{reason: reasonInvalidTenant, msg: "is 200 bytes, more than 150"}},
+		{name: "reserved header refused", header: "slopipe", attr: "a", want: want{reason: reasonInvalidTenant,
+			msg: `invalid tenant in header X-Scope-OrgID: tenant id "slopipe" is reserved for this server's own telemetry`}},
+		{name: "reserved attribute refused", attr: "slopipe", want: want{reason: reasonInvalidTenant,
+			msg: `invalid tenant in resource attribute tenant.id of resource 0: tenant id "slopipe" is reserved`}},
+		{name: "reserved as the configured default", from: []string{"default"}, def: "slopipe", header: "h", reserved: "-", want: want{tenant: "slopipe"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := createDefaultConfig().(*Config)
@@ -97,6 +104,9 @@ func TestResolveOrder(t *testing.T) {
 				cfg.DefaultTenant = ""
 			default:
 				cfg.DefaultTenant = tc.def
+			}
+			if tc.reserved == "" {
+				cfg.ReservedTenants = []string{"slopipe"}
 			}
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)

@@ -136,22 +136,3 @@ func TestNoUsageWithoutStore(t *testing.T) {
 		t.Fatal("usage accumulated with usage recording off")
 	}
 }
-
-func TestUnmeteredTenantIsAdmittedButNotUsage(t *testing.T) {
-	tp := newTestProcessor(t, func(c *Config) { c.UnmeteredTenants = []string{"slopipe"} })
-	start := tp.clock.now().Unix()
-	if _, err := tp.processMetrics(orgID("slopipe"), gauge(nil, "a", "b")); err != nil {
-		t.Fatalf("unmetered tenant refused: %v", err)
-	}
-	md := gauge(nil, "c")
-	if _, err := tp.processMetrics(orgID("acme"), md); err != nil {
-		t.Fatal(err)
-	}
-	if err := tp.flusher.flush(context.Background(), tp.tenants); err != nil {
-		t.Fatal(err)
-	}
-	want := []usageRow{{"acme", sigMetrics, start, 1, uint64((&pmetric.ProtoMarshaler{}).MetricsSize(md))}}
-	if got := tp.sink.take(); !slices.Equal(got, want) {
-		t.Fatalf("usage\n got %+v\nwant %+v", got, want)
-	}
-}
