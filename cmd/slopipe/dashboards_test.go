@@ -101,8 +101,13 @@ func seededDaemon(t *testing.T) (*daemon, endpoints) {
 			t.Fatalf("telemetrygen: %v\n%s", err, out)
 		}
 	}
-	if r := postTraces(&http.Client{Timeout: 10 * time.Second}, ep.otlpHTTP, "noisy", traceRequest(t, 1, 10)); r.status != http.StatusBadRequest && r.status != http.StatusRequestEntityTooLarge {
-		t.Fatalf("noisy's oversized request answered %d %v, want a refusal", r.status, r.err)
+	client := &http.Client{Timeout: 10 * time.Second}
+	if r := postTraces(client, ep.otlpHTTP, "noisy", traceRequest(t, 1, 10)); r.status != http.StatusBadRequest {
+		t.Fatalf("noisy's oversized request answered %d %v, want 400", r.status, r.err)
+	}
+	// No client may write into the rows of slopipe's own metrics.
+	if r := postTraces(client, ep.otlpHTTP, "slopipe", traceRequest(t, 2, 1)); r.status != http.StatusBadRequest {
+		t.Fatalf("a request as the reserved tenant slopipe answered %d %v, want 400", r.status, r.err)
 	}
 
 	// Billing: two weeks of EC2 tagged to acme's checkout team with a spike
@@ -381,6 +386,14 @@ func visualizationProblems(q dashboards.PanelQuery, res result) []string {
 		}
 		if !timeColumn || numeric == 0 {
 			problems = append(problems, fmt.Sprintf("columns %v: want a leading time column and a number", res.Meta))
+		}
+		// The plugin turns long rows (time, a label, numbers) into one
+		// series per label; that needs the rows in time order.
+		for i := 1; i < len(res.Data); i++ {
+			if string(res.Data[i][0]) < string(res.Data[i-1][0]) {
+				problems = append(problems, fmt.Sprintf("row %d at %s comes after %s: want rows in time order", i, res.Data[i][0], res.Data[i-1][0]))
+				break
+			}
 		}
 	case "stat", "gauge", "bargauge":
 		if numeric == 0 {

@@ -36,10 +36,26 @@ type selfExportingMeterProvider struct {
 
 func (p selfExportingMeterProvider) Shutdown(ctx context.Context) error {
 	err := p.MeterProvider.Shutdown(ctx)
-	if err != nil && errors.Is(err, syscall.ECONNREFUSED) {
-		if p.logger != nil {
-			p.logger.Info("last export of own metrics skipped: the receiver it goes to has stopped", zap.Error(err))
+	rest := withoutRefusedConnections(err)
+	if err != nil && rest == nil && p.logger != nil {
+		p.logger.Info("last export of own metrics skipped: the receiver it goes to has stopped", zap.Error(err))
+	}
+	return rest
+}
+
+// withoutRefusedConnections is err without its refused connections: of
+// errors joined together, the others are kept.
+func withoutRefusedConnections(err error) error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var kept []error
+		for _, e := range joined.Unwrap() {
+			if e = withoutRefusedConnections(e); e != nil {
+				kept = append(kept, e)
+			}
 		}
+		return errors.Join(kept...)
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
 		return nil
 	}
 	return err
