@@ -267,6 +267,9 @@ func TestChartChecksFail(t *testing.T) {
 		"readiness path": {func(o *objects) {
 			o.statefulSets[0].Spec.Template.Spec.Containers[0].ReadinessProbe.HTTPGet.Path = "/ready"
 		}, "readiness probe GET /ready"},
+		"readiness on the shared store": {func(o *objects) {
+			o.statefulSets[0].Spec.Template.Spec.Containers[0].ReadinessProbe.HTTPGet.Path = "/readyz"
+		}, "readiness probe GET /readyz on port health, want GET /readyz?exclude=store"},
 		"localhost listener": {func(o *objects) {
 			c := &o.statefulSets[0].Spec.Template.Spec.Containers[0]
 			for i := range c.Env {

@@ -208,7 +208,9 @@ func (o *objects) problems(existingSecrets ...string) []string {
 		}
 	}
 	probe("liveness", c.LivenessProbe, "/livez")
-	probe("readiness", c.ReadinessProbe, "/readyz")
+	// Not the store: replicas share it, and each one's queue rides out its
+	// outages (see the StatefulSet's comment).
+	probe("readiness", c.ReadinessProbe, "/readyz?exclude=store")
 	if c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
 		add("container %s: no memory request and limit (the memory limiter works from the limit)", c.Name)
 	}

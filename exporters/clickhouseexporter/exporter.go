@@ -179,20 +179,28 @@ type queueStatus struct {
 	// mu orders the reports as the changes they describe: a refusal and an
 	// acceptance racing each other must not leave the last word to the stale one.
 	mu sync.Mutex
+	// now is the clock of the periodic reminder; nil is time.Now. Tests
+	// set it before start.
+	now func() time.Time
 }
 
 // refusalReportEvery is how often refusals of a full queue are reported
 // again; the health extension's queue_full_expiry must be longer.
 const refusalReportEvery = time.Second
 
-func (q *queueStatus) start(host component.Host) { q.host = host }
+func (q *queueStatus) start(host component.Host) {
+	q.host = host
+	if q.now == nil {
+		q.now = time.Now
+	}
+}
 
 // observe takes what the queue answered to one request and passes it on.
 func (q *queueStatus) observe(err error) error {
 	switch {
 	case errors.Is(err, exporterhelper.ErrQueueIsFull):
 		q.mu.Lock()
-		if now := time.Now().UnixNano(); !q.full.Load() || now-q.lastReport.Load() >= int64(refusalReportEvery) {
+		if now := q.now().UnixNano(); !q.full.Load() || now-q.lastReport.Load() >= int64(refusalReportEvery) {
 			q.full.Store(true)
 			q.lastReport.Store(now)
 			componentstatus.ReportStatus(q.host, componentstatus.NewRecoverableErrorEvent(err))

@@ -3,6 +3,7 @@ package clickhouseexporter
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -41,15 +42,38 @@ func (h *reportingHost) reported() []*componentstatus.Event {
 }
 
 // stuckStore holds every insert until released, as a store that stopped
-// answering would.
+// answering would, and signals entered at the first one.
 type stuckStore struct {
 	store.Store
 	release chan struct{}
+	entered chan struct{} // buffered, capacity 1
 }
 
 func (s *stuckStore) Insert(ctx context.Context, b *store.Batch) error {
+	select {
+	case s.entered <- struct{}{}:
+	default:
+	}
 	<-s.release
 	return s.Store.Insert(ctx, b)
+}
+
+// frozenClock is a clock that moves only when the test moves it.
+type frozenClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *frozenClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *frozenClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 func oneLog(tenant string) plog.Logs {
@@ -60,8 +84,9 @@ func oneLog(tenant string) plog.Logs {
 	return ld
 }
 
-// A full sending queue is reported once as a recoverable error wrapping
-// exporterhelper.ErrQueueIsFull, and the next request it takes as OK.
+// A full sending queue is reported as a recoverable error wrapping
+// exporterhelper.ErrQueueIsFull, again every refusalReportEvery while it
+// refuses, and the next request it takes as OK.
 func TestAFullQueueIsReportedAsTheExportersStatusUntilItTakesDataAgain(t *testing.T) {
 	ctx := context.Background()
 	cfg := createDefaultConfig().(*Config)
@@ -72,12 +97,14 @@ func TestAFullQueueIsReportedAsTheExportersStatusUntilItTakesDataAgain(t *testin
 	cfg.QueueConfig = configoptional.Some(queue)
 	cfg.BackOffConfig.Enabled = false
 
-	stuck := &stuckStore{Store: testStore, release: make(chan struct{})}
+	stuck := &stuckStore{Store: testStore, release: make(chan struct{}), entered: make(chan struct{}, 1)}
 	host := &reportingHost{Host: storeextensiontest.NewHost(stuck)}
 	exp, err := NewFactory().CreateLogs(ctx, exportertest.NewNopSettings(Type), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	clock := &frozenClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	exp.(*logsRefusingWhenFull).queue.now = clock.Now
 	if err := exp.Start(ctx, host); err != nil {
 		t.Fatal(err)
 	}
@@ -89,14 +116,22 @@ func TestAFullQueueIsReportedAsTheExportersStatusUntilItTakesDataAgain(t *testin
 		exp.Shutdown(ctx)
 	}()
 
-	// The consumer takes the first request and waits on the store; the
-	// queue holds the next; then it is full.
+	// The single consumer takes the first request and waits in the store;
+	// from then on nothing leaves the queue, so it fills and refuses.
+	if err := exp.ConsumeLogs(ctx, oneLog("queue-status")); err != nil {
+		t.Fatalf("an empty queue refused: %v", err)
+	}
+	select {
+	case <-stuck.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the consumer never reached the store")
+	}
 	var refusal error
-	for range 10 {
-		if refusal = exp.ConsumeLogs(ctx, oneLog("queue-status")); refusal != nil {
-			break
+	for taken := int64(0); refusal == nil; taken++ {
+		if taken > queue.QueueSize {
+			t.Fatalf("the queue took %d requests beside the one in the store, its size is %d", taken, queue.QueueSize)
 		}
-		time.Sleep(20 * time.Millisecond)
+		refusal = exp.ConsumeLogs(ctx, oneLog("queue-status"))
 	}
 	if st, ok := status.FromError(refusal); !ok || st.Code() != codes.Unavailable {
 		t.Fatalf("a full queue answered %v, want gRPC UNAVAILABLE", refusal)
@@ -111,6 +146,13 @@ func TestAFullQueueIsReportedAsTheExportersStatusUntilItTakesDataAgain(t *testin
 	if events[0].Status() != componentstatus.StatusRecoverableError || !errors.Is(events[0].Err(), exporterhelper.ErrQueueIsFull) {
 		t.Fatalf("reported %v (%v), want a recoverable error wrapping ErrQueueIsFull", events[0].Status(), events[0].Err())
 	}
+	clock.Advance(refusalReportEvery)
+	if err := exp.ConsumeLogs(ctx, oneLog("queue-status")); err == nil {
+		t.Fatal("the queue took a request while the store held every insert")
+	}
+	if events = host.reported(); len(events) != 2 || events[1].Status() != componentstatus.StatusRecoverableError {
+		t.Fatalf("a refusal %s after the first: %v, want it reported again", refusalReportEvery, statuses(events))
+	}
 
 	close(stuck.release)
 	released = true
@@ -122,8 +164,8 @@ func TestAFullQueueIsReportedAsTheExportersStatusUntilItTakesDataAgain(t *testin
 		time.Sleep(20 * time.Millisecond)
 	}
 	events = host.reported()
-	if len(events) != 2 || events[1].Status() != componentstatus.StatusOK {
-		t.Fatalf("after the queue took data again: %v, want [recoverable error, OK]", statuses(events))
+	if len(events) != 3 || events[2].Status() != componentstatus.StatusOK {
+		t.Fatalf("after the queue took data again: %v, want [recoverable error, recoverable error, OK]", statuses(events))
 	}
 }
 
@@ -135,11 +177,14 @@ func statuses(events []*componentstatus.Event) []string {
 	return s
 }
 
-// Concurrent refusals and acceptances leave the last report matching the
-// queue's last known state, and report only changes.
+// Concurrent refusals and acceptances report only changes, and the last
+// report is the queue's last known state. The clock stands still so that
+// the periodic reminder cannot repeat a refusal however long scheduling
+// takes; the reminder is tested after, by moving the clock.
 func TestQueueStatusReportsOnlyChangesInOrder(t *testing.T) {
 	host := &reportingHost{Host: storeextensiontest.NewHost(testStore)}
-	var q queueStatus
+	clock := &frozenClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	q := queueStatus{now: clock.Now}
 	q.start(host)
 	full := errors.Join(errors.New("enqueue"), exporterhelper.ErrQueueIsFull)
 	var wg sync.WaitGroup
@@ -153,7 +198,6 @@ func TestQueueStatusReportsOnlyChangesInOrder(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	q.observe(nil)
 	events := host.reported()
 	if len(events) == 0 {
 		t.Fatal("no refusal was reported")
@@ -163,10 +207,41 @@ func TestQueueStatusReportsOnlyChangesInOrder(t *testing.T) {
 			t.Fatalf("the same status reported twice in a row: %v", statuses(events))
 		}
 	}
-	if last := events[len(events)-1].Status(); last != componentstatus.StatusOK {
-		t.Fatalf("last report %v after an accepted request, want OK", last)
+	want := componentstatus.StatusOK
+	if q.full.Load() {
+		want = componentstatus.StatusRecoverableError
 	}
-	if err := errors.New("store down"); q.observe(err) != err || len(host.reported()) != len(events) {
-		t.Error("an error other than a full queue changed the reported status or was not passed on")
+	if last := events[len(events)-1].Status(); last != want {
+		t.Fatalf("last report %v, but the queue was left full=%v: %v", last, q.full.Load(), statuses(events))
+	}
+
+	// One at a time from an accepted request on: each step's reports, by
+	// the clock.
+	q.observe(nil)
+	for _, step := range []struct {
+		advance time.Duration
+		err     error
+		want    []componentstatus.Status
+	}{
+		{0, full, []componentstatus.Status{componentstatus.StatusRecoverableError}},
+		{0, full, nil},
+		{refusalReportEvery - time.Millisecond, full, nil},
+		{time.Millisecond, full, []componentstatus.Status{componentstatus.StatusRecoverableError}},
+		{10 * time.Second, errors.New("store down"), nil},
+		{0, nil, []componentstatus.Status{componentstatus.StatusOK}},
+		{0, nil, nil},
+	} {
+		before := len(host.reported())
+		clock.Advance(step.advance)
+		if got := q.observe(step.err); got != step.err {
+			t.Fatalf("observe(%v) passed on %v", step.err, got)
+		}
+		var got []componentstatus.Status
+		for _, ev := range host.reported()[before:] {
+			got = append(got, ev.Status())
+		}
+		if !slices.Equal(got, step.want) {
+			t.Fatalf("+%s observe(%v): reported %v, want %v", step.advance, step.err, got, step.want)
+		}
 	}
 }

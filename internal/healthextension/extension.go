@@ -8,7 +8,14 @@
 //     within store_timeout, and no exporter's sending queue refused data
 //     within queue_full_expiry.
 //
-// Every answer is a small JSON naming each check and why it failed. The
+// Like kube-apiserver's, each endpoint takes ?exclude=<check> (repeatable)
+// to skip a check: /readyz?exclude=store for replicas sharing one store,
+// where a store outage would otherwise take every replica out of the
+// balancer at once while each one's sending queue could ride it out. A
+// check the endpoint does not have is a 400 naming it.
+//
+// Every answer is a small JSON naming each check and why it failed, or
+// "excluded". The
 // extension learns of components from the collector's status events
 // (componentstatus.Watcher) and of the pipelines from its lifecycle
 // (extensioncapabilities.PipelineWatcher); clickhouseexporter reports its

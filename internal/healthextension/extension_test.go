@@ -96,6 +96,68 @@ func TestHandlerAnswersEachEndpoint(t *testing.T) {
 	}
 }
 
+// ?exclude= skips a check and says so; a name the endpoint has no check
+// for is a 400 naming it.
+func TestExcludeSkipsTheNamedChecks(t *testing.T) {
+	var pings atomic.Int32
+	c := &checks{
+		pipelines: newPipelines(10*time.Second, time.Now),
+		store: &storeCheck{ping: func(context.Context) error {
+			pings.Add(1)
+			return errors.New("dial tcp 127.0.0.1:9000: connect: connection refused")
+		}, timeout: time.Second, now: time.Now},
+	}
+	c.pipelines.setRunning(true)
+	srv := httptest.NewServer(c.handler())
+	defer srv.Close()
+
+	if code, r := get(t, srv.URL+"/readyz"); code != 503 || !strings.Contains(r.Checks["store"], "connection refused") {
+		t.Fatalf("/readyz with the store down: %d %+v", code, r)
+	}
+	for _, path := range []string{"/readyz?exclude=store", "/?exclude=store"} {
+		before := pings.Load()
+		code, r := get(t, srv.URL+path)
+		if code != 200 || r.Status != "ok" || r.Checks["store"] != "excluded" || r.Checks["queue"] != "ok" || r.Checks["pipelines"] != "ok" {
+			t.Fatalf("%s with the store down: %d %+v, want 200 listing the store as excluded", path, code, r)
+		}
+		if pings.Load() != before {
+			t.Errorf("%s pinged the store", path)
+		}
+	}
+
+	// The queue is still checked: a pod whose queue is full is not ready.
+	c.pipelines.record(tracesExporter, queueFull())
+	if code, r := get(t, srv.URL+"/readyz?exclude=store"); code != 503 || !strings.Contains(r.Checks["queue"], "sending queue is full") {
+		t.Fatalf("/readyz?exclude=store with a full queue: %d %+v, want 503 naming the queue", code, r)
+	}
+	code, r := get(t, srv.URL+"/readyz?exclude=store&exclude=queue")
+	if code != 200 || r.Checks["store"] != "excluded" || r.Checks["queue"] != "excluded" || r.Checks["pipelines"] != "ok" {
+		t.Fatalf("/readyz excluding store and queue: %d %+v", code, r)
+	}
+
+	for path, want := range map[string]string{
+		"/readyz?exclude=stor":            `no check named "stor" (the checks are pipelines, queue, store)`,
+		"/readyz?exclude=store&exclude=x": `no check named "x"`,
+		"/readyz?exclude=store,queue":     `no check named "store,queue"`,
+		"/?exclude=":                      `no check named ""`,
+		"/livez?exclude=store":            `no check named "store" (the checks are pipelines)`,
+	} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ Error string }
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || err != nil || !strings.Contains(body.Error, want) {
+			t.Errorf("%s: %d %q (%v), want 400 saying %s", path, resp.StatusCode, body.Error, err, want)
+		}
+	}
+	if code, r := get(t, srv.URL+"/livez?exclude=pipelines"); code != 200 || r.Checks["pipelines"] != "excluded" {
+		t.Errorf("/livez?exclude=pipelines: %d %+v", code, r)
+	}
+}
+
 // unreachableStore fails every query, as a server behind a broken network does.
 type unreachableStore struct{ store.Store }
 

@@ -19,10 +19,18 @@ type storeCheck struct {
 
 	mu         sync.Mutex
 	answer     error
-	answeredAt time.Time     // zero: no answer yet
-	inFlight   chan struct{} // closed when the ping under way ends; nil when none is
-	sentAt     time.Time
+	answeredAt time.Time  // zero: no answer yet
+	inFlight   *storePing // nil when no ping is under way
 	pings      sync.WaitGroup
+}
+
+// storePing is one ping to the store, which the probes arriving while it is
+// under way wait for. It carries its own answer: by the time a waiting probe
+// wakes, a later ping may already have replaced c.answer.
+type storePing struct {
+	sentAt time.Time
+	done   chan struct{} // closed once err is set
+	err    error
 }
 
 // check returns nil when the store answered, else why slopipe cannot count
@@ -36,27 +44,24 @@ func (c *storeCheck) check(ctx context.Context) error {
 		return err
 	}
 	if c.inFlight == nil {
-		c.inFlight = make(chan struct{})
-		c.sentAt = now
+		c.inFlight = &storePing{sentAt: now, done: make(chan struct{})}
 		c.pings.Add(1)
 		go c.send(c.inFlight)
 	}
-	done, sentAt := c.inFlight, c.sentAt
+	p := c.inFlight
 	c.mu.Unlock()
 
-	wait := c.timeout - now.Sub(sentAt)
+	wait := c.timeout - now.Sub(p.sentAt)
 	if wait <= 0 {
-		return c.noAnswer(now, sentAt)
+		return c.noAnswer(now, p.sentAt)
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
-	case <-done:
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return c.answer
+	case <-p.done:
+		return p.err
 	case <-timer.C:
-		return c.noAnswer(c.now(), sentAt)
+		return c.noAnswer(c.now(), p.sentAt)
 	case <-ctx.Done():
 		return fmt.Errorf("waiting for the store: %w", ctx.Err())
 	}
@@ -66,7 +71,7 @@ func (c *storeCheck) noAnswer(now, sentAt time.Time) error {
 	return fmt.Errorf("no answer to a ping sent %s ago (store_timeout %s)", now.Sub(sentAt).Round(time.Millisecond), c.timeout)
 }
 
-func (c *storeCheck) send(done chan struct{}) {
+func (c *storeCheck) send(p *storePing) {
 	defer c.pings.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	err := c.ping(ctx)
@@ -74,13 +79,14 @@ func (c *storeCheck) send(done chan struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
-	if took := now.Sub(c.sentAt); err == nil && took > c.timeout {
+	if took := now.Sub(p.sentAt); err == nil && took > c.timeout {
 		// A late answer is no answer: the store was too busy or too far
 		// to count on, even if it did answer in the end.
 		err = fmt.Errorf("answered a ping only after %s (store_timeout %s)", took.Round(time.Millisecond), c.timeout)
 	}
+	p.err = err
 	c.answer, c.answeredAt, c.inFlight = err, now, nil
-	close(done)
+	close(p.done)
 }
 
 // wait returns once no ping is under way, or when ctx ends.
