@@ -167,12 +167,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.authenticate(r, params) {
-		s.fail(w, &chdb.Error{Code: codeAuthenticationFailed, Name: "AUTHENTICATION_FAILED",
+		// ClickHouse refuses the credentials before it sets up the
+		// (compressed) output, so this answer is plain text whatever the
+		// request asked for.
+		s.fail(w, nil, &chdb.Error{Code: codeAuthenticationFailed, Name: "AUTHENTICATION_FAILED",
 			Message: "Code: 516. DB::Exception: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)"})
 		return
 	}
 	if err := s.handle(w, r, params); err != nil {
-		s.fail(w, err)
+		s.fail(w, params, err)
 	}
 }
 
@@ -238,6 +241,14 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, params map[strin
 	text, st, data, err := s.readStatement(queryParam, reader)
 	if err != nil {
 		return err
+	}
+	if st.syncAt >= 0 {
+		// DROP … SYNC (and DETACH … SYNC) waits for the engine to release
+		// the table, which the embedded engine never reports: the statement
+		// hangs it for good. A single node has nobody to wait for, and the
+		// name is free again as soon as a plain DROP returns.
+		st = st.withoutSync()
+		text = st.text
 	}
 	if r.Method == http.MethodGet && writes(st.kind) {
 		return &chdb.Error{Code: codeReadonly, Name: "READONLY",
@@ -574,25 +585,11 @@ func (e *errorWrapping) Read(p []byte) (int, error) {
 // writeBody sends the result, compressed the way the client asked.
 func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, params map[string][]string, data []byte) error {
 	last := func(k string) string { return lastParam(params, k) }
-	if last("compress") == "1" {
-		method := compress.LZ4
-		if strings.EqualFold(last("network_compression_method"), "zstd") {
-			method = compress.ZSTD
+	if framed(params) {
+		var err error
+		if data, err = frame(params, data); err != nil {
+			return err
 		}
-		cw := compress.NewWriter(compress.LevelZero, method)
-		var framed []byte
-		// Frames of at most 1 MiB, as a server sends them.
-		for off := 0; off < len(data) || off == 0; off += 1 << 20 {
-			end := min(off+1<<20, len(data))
-			if err := cw.Compress(data[off:end]); err != nil {
-				return err
-			}
-			framed = append(framed, cw.Data...)
-			if end == len(data) {
-				break
-			}
-		}
-		data = framed
 	} else if last("enable_http_compression") == "1" {
 		accept := r.Header.Get("Accept-Encoding")
 		for _, enc := range responseEncodings {
@@ -613,6 +610,33 @@ func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, params map[st
 	return err
 }
 
+// framed says whether the client asked for the answer in ClickHouse's
+// compressed frames (compress=1).
+func framed(params map[string][]string) bool { return lastParam(params, "compress") == "1" }
+
+// frame puts data in ClickHouse's compressed frames, with the method the
+// client named (LZ4 unless network_compression_method is zstd).
+func frame(params map[string][]string, data []byte) ([]byte, error) {
+	method := compress.LZ4
+	if strings.EqualFold(lastParam(params, "network_compression_method"), "zstd") {
+		method = compress.ZSTD
+	}
+	cw := compress.NewWriter(compress.LevelZero, method)
+	var out []byte
+	// Frames of at most 1 MiB, as a server sends them.
+	for off := 0; off < len(data) || off == 0; off += 1 << 20 {
+		end := min(off+1<<20, len(data))
+		if err := cw.Compress(data[off:end]); err != nil {
+			return nil, err
+		}
+		out = append(out, cw.Data...)
+		if end == len(data) {
+			break
+		}
+	}
+	return out, nil
+}
+
 // responseEncodings are the HTTP content encodings a result can be sent in,
 // in order of preference.
 var responseEncodings = []struct {
@@ -626,8 +650,13 @@ var responseEncodings = []struct {
 }
 
 // fail answers with ClickHouse's error text and an HTTP status that tells
-// the kind of failure, as ClickHouse's own HTTP handler does.
-func (s *Server) fail(w http.ResponseWriter, err error) {
+// the kind of failure, as ClickHouse's own HTTP handler does. The text goes
+// out in compressed frames when the request's params ask for them (nil
+// params: plain), because ClickHouse writes an exception through the same
+// output as a result, and clients read an error body through their frame
+// reader. HTTP content encodings are left off: a client reads a body without
+// Content-Encoding as it is.
+func (s *Server) fail(w http.ResponseWriter, params map[string][]string, err error) {
 	var ch *chdb.Error
 	if !errors.As(err, &ch) {
 		ch = &chdb.Error{Code: 1001, Name: "STD_EXCEPTION", Message: "Code: 1001. DB::Exception: " + err.Error() + ". (STD_EXCEPTION)"}
@@ -650,10 +679,19 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		w.Header().Set("X-ClickHouse-Exception-Name", ch.Name)
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
-	w.WriteHeader(status)
 	msg := ch.Message
 	if !strings.Contains(msg, "(version ") {
 		msg += " (version " + s.version + ")"
 	}
-	io.WriteString(w, msg+"\n")
+	body := []byte(msg + "\n")
+	if framed(params) {
+		if b, ferr := frame(params, body); ferr == nil {
+			body = b
+		} else {
+			s.log.Warn("clickhouse http interface: cannot compress an error reply, sending it plain", "err", ferr)
+		}
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,7 +13,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ClickHouse/ch-go/compress"
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/slopipe/slopipe/store"
@@ -282,5 +285,155 @@ func TestResponseCompressionWhenEnabled(t *testing.T) {
 	body, _ := io.ReadAll(zr)
 	if lines := strings.Count(string(body), "\n"); lines != 1000 {
 		t.Fatalf("%d lines after decompression, want 1000", lines)
+	}
+}
+
+// An error reaches clickhouse-go with the server's exception text whatever
+// compression the client uses: with LZ4 or ZSTD (compress=1) the text comes
+// in compressed frames, which is where the client reads it from.
+func TestClickHouseGoReadsErrors(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		method clickhouse.CompressionMethod
+	}{
+		{"none", clickhouse.CompressionNone},
+		{"gzip", clickhouse.CompressionGZIP},
+		{"lz4", clickhouse.CompressionLZ4},
+		{"zstd", clickhouse.CompressionZSTD},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn, err := clickhouse.Open(&clickhouse.Options{
+				Addr:        []string{strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")},
+				Protocol:    clickhouse.HTTP,
+				Auth:        clickhouse.Auth{Database: "httptest"},
+				Compression: &clickhouse.Compression{Method: c.method},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			for sql, want := range map[string]string{
+				"SELECT * FROM no_such_database.t": "Database no_such_database does not exist. (UNKNOWN_DATABASE)",
+				"SELEC 1":                          "Syntax error: failed at position",
+			} {
+				rows, err := conn.Query(context.Background(), sql)
+				if err == nil {
+					rows.Close()
+					t.Fatalf("%s: no error", sql)
+				}
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("%s: %v, want the server's exception text %q", sql, err, want)
+				}
+			}
+		})
+	}
+}
+
+// The error body is framed exactly when the request asks for compress=1, in
+// the method it names, as ClickHouse writes an exception through its output;
+// clickhouse-go before 2.50 reads it only that way. An authentication failure
+// comes before ClickHouse knows the output, and stays plain.
+func TestErrorBodyFraming(t *testing.T) {
+	sql := "SELECT * FROM no_such_database.t"
+	for _, c := range []struct {
+		query  string
+		method byte // compression method byte of the frame; 0: plain text
+	}{
+		{q(sql), 0},
+		{q(sql, "compress", "1"), 0x82},
+		{q(sql, "compress", "1", "network_compression_method", "ZSTD"), 0x90},
+	} {
+		status, h, body := do(t, "POST", c.query, nil, nil)
+		if status != 404 || h.Get("X-ClickHouse-Exception-Code") != "81" {
+			t.Fatalf("%s: %d %s", c.query, status, h.Get("X-ClickHouse-Exception-Code"))
+		}
+		if c.method != 0 {
+			const methodAt = 16 // after the frame's checksum
+			if len(body) <= methodAt || body[methodAt] != c.method {
+				t.Fatalf("%s: body is not a frame of method %#x: %q", c.query, c.method, body)
+			}
+			text, err := io.ReadAll(compress.NewReader(strings.NewReader(body)))
+			if err != nil && !errors.Is(err, io.EOF) {
+				t.Fatalf("%s: %v", c.query, err)
+			}
+			body = string(text)
+		}
+		if !strings.HasPrefix(body, "Code: 81. DB::Exception:") || !strings.HasSuffix(body, ")\n") {
+			t.Errorf("%s: %q", c.query, body)
+		}
+	}
+
+	srv, err := chhttp.New(chhttp.Config{Addr: "127.0.0.1:0", Users: map[string]string{"grafana": "s3cret"}}, emb, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	resp, err := http.Get("http://" + srv.Addr() + "/?" + q("SELECT 1", "compress", "1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 401 || !strings.HasPrefix(string(body), "Code: 516. DB::Exception:") {
+		t.Errorf("authentication failure with compress=1: %d %q", resp.StatusCode, body)
+	}
+}
+
+// DROP … SYNC hangs the embedded engine for good; the interface leaves SYNC
+// out, and the table is gone (and its name free) when the DROP returns.
+func TestDropSyncReturns(t *testing.T) {
+	run := func(sql string) (int, string) {
+		t.Helper()
+		type answer struct {
+			status int
+			body   string
+		}
+		done := make(chan answer, 1)
+		go func() {
+			req, _ := http.NewRequest("POST", base+"?"+q(sql), nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				done <- answer{0, err.Error()}
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			done <- answer{resp.StatusCode, string(b)}
+		}()
+		select {
+		case a := <-done:
+			return a.status, a.body
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: no answer in 30 s", sql)
+			return 0, ""
+		}
+	}
+	for _, drop := range []string{
+		"DROP TABLE dropsync SYNC",
+		"DROP TABLE IF EXISTS httptest.dropsync SYNC;",
+		"DROP TABLE dropsync NO DELAY",
+	} {
+		status, body := run("CREATE TABLE dropsync (n UInt64) ENGINE = MergeTree ORDER BY n")
+		mustOK(t, status, body)
+		status, body = run("INSERT INTO dropsync VALUES (1)")
+		mustOK(t, status, body)
+		status, body = run(drop)
+		mustOK(t, status, body)
+		status, body = run("EXISTS TABLE dropsync")
+		mustOK(t, status, body)
+		if body != "0\n" {
+			t.Fatalf("after %s: EXISTS says %q", drop, body)
+		}
+	}
+	status, body := run("CREATE DATABASE dropsync_db")
+	mustOK(t, status, body)
+	status, body = run("DROP DATABASE dropsync_db SYNC")
+	mustOK(t, status, body)
+	status, body = run("EXISTS DATABASE dropsync_db")
+	if mustOK(t, status, body); body != "0\n" {
+		t.Fatalf("after DROP DATABASE … SYNC: EXISTS says %q", body)
 	}
 }

@@ -22,6 +22,9 @@ type statement struct {
 	settingsAt int
 	// insertSelect is true for INSERT … SELECT, which carries no data.
 	insertSelect bool
+	// syncAt and syncEnd span the SYNC (or NO DELAY) modifier of a DROP or
+	// DETACH statement; syncAt is -1 if there is none.
+	syncAt, syncEnd int
 }
 
 type token struct {
@@ -103,7 +106,7 @@ func tokenize(text string, stop func(toks []token) bool) []token {
 // It is not a SQL parser: the engine parses and reports errors; this only
 // finds the clause boundaries, skipping strings, quoted names and comments.
 func parseStatement(text string) statement {
-	st := statement{text: text, formatAt: -1, dataAt: -1, settingsAt: -1}
+	st := statement{text: text, formatAt: -1, dataAt: -1, settingsAt: -1, syncAt: -1}
 	isInsert := false
 	toks := tokenize(text, func(toks []token) bool {
 		t := toks[len(toks)-1]
@@ -155,7 +158,59 @@ func parseStatement(text string) statement {
 		// SETTINGS after FORMAT in an INSERT is inside the data.
 		st.settingsAt = -1
 	}
+	if st.kind == "DROP" || st.kind == "DETACH" {
+		st.syncAt, st.syncEnd = syncModifier(text, toks)
+	}
 	return st
+}
+
+// syncModifier finds the SYNC (or its older spelling NO DELAY) that ends a
+// DROP or DETACH statement: after the first name, followed by nothing but a
+// SETTINGS or FORMAT clause or a semicolon, and not itself a name (after a
+// comma, a dot or ON CLUSTER). It returns the modifier's byte span, or -1, -1.
+func syncModifier(text string, toks []token) (start, end int) {
+	punct := func(t token, c byte) bool { return t.word == "" && t.end-t.start == 1 && text[t.start] == c }
+	// The first name follows DROP|DETACH [TEMPORARY] TABLE|DATABASE|VIEW|DICTIONARY [IF EXISTS|EMPTY].
+	i := 1
+	if i < len(toks) && toks[i].word == "TEMPORARY" {
+		i++
+	}
+	if i >= len(toks) {
+		return -1, -1
+	}
+	switch toks[i].word {
+	case "TABLE", "DATABASE", "VIEW", "DICTIONARY":
+		i++
+	default:
+		return -1, -1
+	}
+	if i+1 < len(toks) && toks[i].word == "IF" && (toks[i+1].word == "EXISTS" || toks[i+1].word == "EMPTY") {
+		i += 2
+	}
+	for j := i + 1; j < len(toks); j++ {
+		t, last := toks[j], j
+		switch {
+		case t.depth != 0:
+			continue
+		case t.word == "SYNC":
+		case t.word == "NO" && j+1 < len(toks) && toks[j+1].word == "DELAY":
+			last = j + 1
+		default:
+			continue
+		}
+		prev := toks[j-1]
+		if punct(prev, ',') || punct(prev, '.') || prev.word == "CLUSTER" && toks[j-2].word == "ON" {
+			continue // a name
+		}
+		if last+1 < len(toks) {
+			next := toks[last+1]
+			if next.word != "SETTINGS" && next.word != "FORMAT" && !punct(next, ';') {
+				continue
+			}
+		}
+		return t.start, toks[last].end
+	}
+	return -1, -1
 }
 
 // acceptsSettings says whether a statement of this kind produces a result set
@@ -184,4 +239,12 @@ func (s statement) withSettings(extra string) string {
 		return strings.TrimRight(text[:s.formatAt], " \t\r\n") + " SETTINGS " + extra + " " + text[s.formatAt:]
 	}
 	return text + " SETTINGS " + extra
+}
+
+// withoutSync returns the statement with its SYNC modifier taken out.
+func (s statement) withoutSync() statement {
+	if s.syncAt < 0 {
+		return s
+	}
+	return parseStatement(s.text[:s.syncAt] + s.text[s.syncEnd:])
 }
