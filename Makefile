@@ -27,7 +27,7 @@ export SLOPIPE_PROMTOOL     ?= $(PROMTOOL)
 export SLOPIPE_ALERTMANAGER ?= $(ALERTMANAGER)
 export SLOPIPE_AMTOOL       ?= $(AMTOOL)
 
-.PHONY: all build run test bench lint engine peers clean
+.PHONY: all build run test bench bench-compare lint engine peers clean
 
 all: build
 
@@ -55,8 +55,20 @@ bench: engine
 	  echo '    $(BENCH_CMD)'; echo; \
 	  echo "Date: $$(date -u +%Y-%m-%d). Machine: $$(nproc) cores, $$(free -g | awk '/Mem:/{print $$2}') GiB, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')."; echo; \
 	  cat docs/benchmarks-notes.md; echo; \
-	  echo '```'; grep -E '^(Benchmark|goos|goarch|cpu|pkg)' bench.out; echo '```'; } > docs/BENCHMARKS.md
+	  echo '```'; grep -E '^(Benchmark|goos|goarch|cpu|pkg)' bench.out; echo '```'; echo; } > docs/BENCHMARKS.md
+	$(MAKE) bench-compare
+	cat $(BENCH_COMPARE_OUT) >> docs/BENCHMARKS.md
 	@echo "wrote docs/BENCHMARKS.md"
+
+## bench-compare: slopipe vs the collector-contrib ClickHouse exporter (bench/reference) on the same engine and load; writes docs/benchmarks-compare.md
+# Every configuration 3 times with fresh processes; 10 s of load each.
+BENCH_COMPARE_OUT   := docs/benchmarks-compare.md
+BENCH_COMPARE_FLAGS ?= -runs 3 -duration 10s
+bench-compare: build
+	cd bench/reference && $(GO) build -o reference .
+	$(GO) build -o bin/engineserver ./bench/engineserver
+	$(GO) build -o bin/compare ./bench/compare
+	bin/compare -out $(BENCH_COMPARE_OUT) $(BENCH_COMPARE_FLAGS)
 
 ## lint: go vet and gofmt
 lint:
