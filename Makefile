@@ -55,6 +55,7 @@ bench: engine
 	  echo '    $(BENCH_CMD)'; echo; \
 	  echo "Date: $$(date -u +%Y-%m-%d). Machine: $$(nproc) cores, $$(free -g | awk '/Mem:/{print $$2}') GiB, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')."; echo; \
 	  cat docs/benchmarks-notes.md; echo; \
+	  echo '## Results of the Go benchmarks'; echo; \
 	  echo '```'; grep -E '^(Benchmark|goos|goarch|cpu|pkg)' bench.out; echo '```'; echo; } > docs/BENCHMARKS.md
 	$(MAKE) bench-compare
 	cat $(BENCH_COMPARE_OUT) >> docs/BENCHMARKS.md
