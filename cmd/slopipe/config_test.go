@@ -6,6 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slopipe/slopipe/processors/tenantprocessor"
 )
 
 func TestConfigErrorPath(t *testing.T) {
@@ -118,5 +124,36 @@ func TestSLORules(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `no rules for slo "checkout-spans"`) {
 		t.Errorf("stderr does not name the skipped SLO: %s", stderr.String())
+	}
+}
+
+// The built-in configuration's tenant processors: the one clients go
+// through has the default limits and reserves the self tenant; the one of
+// slopipe's own metrics takes no tenant from requests and records no usage.
+func TestDefaultConfigTenantProcessors(t *testing.T) {
+	var raw struct {
+		Processors map[string]map[string]any `yaml:"processors"`
+	}
+	if err := yaml.Unmarshal(defaultConfig, &raw); err != nil {
+		t.Fatal(err)
+	}
+	decode := func(name string) *tenantprocessor.Config {
+		t.Helper()
+		cfg := tenantprocessor.NewFactory().CreateDefaultConfig().(*tenantprocessor.Config)
+		if err := confmap.NewFromStringMap(raw.Processors[name]).Unmarshal(cfg); err != nil {
+			t.Fatalf("processors.%s: %v", name, err)
+		}
+		return cfg
+	}
+	clients := decode("tenant")
+	if want := (tenantprocessor.Limits{Rate: 100000, Burst: 200000, MaxRequestBytes: 16 << 20, MaxAttributesPerItem: 128, MaxActiveSeries: 150000}); clients.Limits != want {
+		t.Errorf("processors.tenant limits %+v, want %+v", clients.Limits, want)
+	}
+	if len(clients.ReservedTenants) != 1 || !strings.Contains(clients.ReservedTenants[0], "SLOPIPE_SELF_TENANT:-slopipe") {
+		t.Errorf("processors.tenant reserved_tenants %q, want the self tenant", clients.ReservedTenants)
+	}
+	self := decode("tenant/self")
+	if len(self.From) != 1 || self.From[0] != tenantprocessor.SourceDefault || self.Store != (component.ID{}) || self.Limits != (tenantprocessor.Limits{}) {
+		t.Errorf("processors.tenant/self: from %v, store %v, limits %+v; want the default tenant only, no usage, no limits", self.From, self.Store, self.Limits)
 	}
 }
