@@ -22,16 +22,23 @@ func NewInhibitor(rules []amconfig.InhibitRule) *Inhibitor { return &Inhibitor{r
 // An alert never inhibits itself, as in Alertmanager, so one rule can
 // have the same matchers on both sides.
 func (in *Inhibitor) Muted(target *alerting.Alert, sources []*alerting.Alert, now time.Time) bool {
+	var targetFingerprint model.Fingerprint
 	for i := range in.rules {
 		rule := &in.rules[i]
 		if !matches(rule.TargetMatchers, target.Labels) {
 			continue
 		}
 		for _, s := range sources {
-			if s.Resolved(now) || s.Fingerprint() == target.Fingerprint() || !matches(rule.SourceMatchers, s.Labels) {
+			if s == target || s.Resolved(now) || !matches(rule.SourceMatchers, s.Labels) || !equalOn(rule.Equal, s.Labels, target.Labels) {
 				continue
 			}
-			if equalOn(rule.Equal, s.Labels, target.Labels) {
+			// Only a source that would mute is checked for being the
+			// target itself: a fingerprint hashes every label, and this
+			// loop runs for every firing alert per target.
+			if targetFingerprint == 0 {
+				targetFingerprint = target.Fingerprint()
+			}
+			if s.Fingerprint() != targetFingerprint {
 				return true
 			}
 		}
