@@ -17,6 +17,7 @@ import (
 
 	"github.com/ClickHouse/ch-go/compress"
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/slopipe/slopipe/store"
 	"github.com/slopipe/slopipe/store/chhttp"
@@ -217,19 +218,27 @@ func TestRefusesNonLoopbackWithoutUsers(t *testing.T) {
 	}
 }
 
-// clickhouse-go over HTTP with ClickHouse's own LZ4 framing both ways.
-func TestClickHouseGoWithCompression(t *testing.T) {
-	ctx := context.Background()
+// openClickHouseGo connects clickhouse-go to the server over HTTP, database
+// httptest, with the given compression both ways; closed when t ends.
+func openClickHouseGo(t *testing.T, method clickhouse.CompressionMethod) driver.Conn {
+	t.Helper()
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:        []string{strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")},
 		Protocol:    clickhouse.HTTP,
 		Auth:        clickhouse.Auth{Database: "httptest"},
-		Compression: &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+		Compression: &clickhouse.Compression{Method: method},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// clickhouse-go over HTTP with ClickHouse's own LZ4 framing both ways.
+func TestClickHouseGoWithCompression(t *testing.T) {
+	ctx := context.Background()
+	conn := openClickHouseGo(t, clickhouse.CompressionLZ4)
 	if err := conn.Exec(ctx, "CREATE TABLE lz (n UInt64, tag LowCardinality(String)) ENGINE = MergeTree ORDER BY n"); err != nil {
 		t.Fatal(err)
 	}
@@ -302,16 +311,7 @@ func TestClickHouseGoReadsErrors(t *testing.T) {
 		{"zstd", clickhouse.CompressionZSTD},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			conn, err := clickhouse.Open(&clickhouse.Options{
-				Addr:        []string{strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")},
-				Protocol:    clickhouse.HTTP,
-				Auth:        clickhouse.Auth{Database: "httptest"},
-				Compression: &clickhouse.Compression{Method: c.method},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
+			conn := openClickHouseGo(t, c.method)
 			for sql, want := range map[string]string{
 				"SELECT * FROM no_such_database.t": "Database no_such_database does not exist. (UNKNOWN_DATABASE)",
 				"SELEC 1":                          "Syntax error: failed at position",
