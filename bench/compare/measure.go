@@ -19,6 +19,10 @@ type run struct {
 	// rows had landed; wall is that same span.
 	cpu  float64
 	wall time.Duration
+	// engineCPU is the part of cpu used by a process that only runs the
+	// engine (the reference's engine server); -1 when the engine shares
+	// the collector's process.
+	engineCPU float64
 	// landed is the time from the end of the load to the last row.
 	landed time.Duration
 	// rss is the sum of the side's processes' peak resident sets.
@@ -44,6 +48,17 @@ func (r run) itemsPerCPUSecond() float64 {
 		return 0
 	}
 	return float64(r.delivered()) / r.cpu
+}
+
+// itemsPerCollectorCPUSecond leaves the engine-only process's CPU out: what
+// the collector alone costs per row stored. For a side with the engine
+// inside, the same as itemsPerCPUSecond.
+func (r run) itemsPerCollectorCPUSecond() float64 {
+	collector := r.cpu - max(r.engineCPU, 0)
+	if collector <= 0 {
+		return 0
+	}
+	return float64(r.delivered()) / collector
 }
 
 // storedPerSecond is the rate rows landed at, from the start of the load
@@ -146,6 +161,10 @@ func measureOne(ctx context.Context, o options, sd side, c configuration, label 
 	if err != nil {
 		return fail(err)
 	}
+	engine0, err := engineCPUSeconds(sd)
+	if err != nil {
+		return fail(err)
+	}
 	self := os.Getpid()
 	load0, err := cpuSeconds(self)
 	if err != nil {
@@ -178,6 +197,10 @@ func measureOne(ctx context.Context, o options, sd side, c configuration, label 
 	if err != nil {
 		return fail(err)
 	}
+	engine1, err := engineCPUSeconds(sd)
+	if err != nil {
+		return fail(err)
+	}
 	load1, err := cpuSeconds(self)
 	if err != nil {
 		return fail(err)
@@ -187,7 +210,10 @@ func measureOne(ctx context.Context, o options, sd side, c configuration, label 
 		return fail(err)
 	}
 	r := run{load: res, rows: rows, cpu: cpu1 - cpu0, wall: time.Since(t0), landed: max(lastRow.Sub(loadEnd), 0), rss: rss,
-		loadCPU: load1 - load0, startup: startup}
+		loadCPU: load1 - load0, startup: startup, engineCPU: engine1 - engine0}
+	if sd.enginePid() == 0 {
+		r.engineCPU = -1
+	}
 	r.otherCPU = max(busy1-busy0-r.cpu-r.loadCPU, 0)
 	mark := ""
 	if rows != res.Accepted {
@@ -200,6 +226,15 @@ func measureOne(ctx context.Context, o options, sd side, c configuration, label 
 		fmt.Fprintf(os.Stderr, "  %d refused, %d failed requests; first error: %.300s\n", res.Refused, res.Failed, res.FirstError)
 	}
 	return r, nil
+}
+
+// engineCPUSeconds is the CPU time of the side's engine-only process so
+// far, 0 when it has none.
+func engineCPUSeconds(sd side) (float64, error) {
+	if pid := sd.enginePid(); pid != 0 {
+		return cpuSeconds(pid)
+	}
+	return 0, nil
 }
 
 // waitForRows polls the side's row count until it reaches want, or has

@@ -91,7 +91,7 @@ func (rep *report) markdown() string {
 		o.senders, o.batch, o.loadBound(), len(o.tenants), o.runs, "the machine")
 	p("Sides: **slopipe** is `bin/slopipe` with its built-in configuration (tenant processor, memory limiter, SLI counting, " +
 		"persistent sending queue, the engine embedded in the same process; its self-telemetry export moved out of the run). " +
-		"**reference** is `bench/reference` (OTLP receiver → batch processor → contrib `clickhouseexporter` with its defaults) " +
+		"**reference** is `bench/reference` (OTLP receiver → batch processor → contrib `clickhouseexporter` with its defaults but for slopipe's insert timeout and batch sizes, since the engine, unlike a server, writes a part per insert: bench/reference/README.md) " +
 		"exporting over ClickHouse's HTTP interface to `bench/engineserver`, the same embedded engine (libchdb) served by `store/chhttp`. " +
 		"CPU seconds (utime+stime from /proc) are those of every process of a side — slopipe's one process; the reference collector plus its engine server — " +
 		"from just before the load until the rows it accepted had landed; rows are counted in the store. " +
@@ -100,7 +100,8 @@ func (rep *report) markdown() string {
 		"lower when a side queues what it accepted.\n\n")
 
 	p("### Items stored per CPU-second (per core)\n\n")
-	p("| signal | transport | slopipe | reference | slopipe / reference |\n|---|---|---:|---:|---:|\n")
+	p("The last two columns leave the reference's engine server out: its collector alone against the whole of slopipe, engine included.\n\n")
+	p("| signal | transport | slopipe | reference | slopipe / reference | reference's collector alone | slopipe / reference's collector alone |\n|---|---|---:|---:|---:|---:|---:|\n")
 	for _, c := range rep.order {
 		if c.side != "slopipe" {
 			continue
@@ -113,19 +114,17 @@ func (rep *report) markdown() string {
 		}
 		s := statOf(sp, run.itemsPerCPUSecond)
 		r := statOf(rr, run.itemsPerCPUSecond)
-		ratio := "—"
-		if r.median > 0 {
-			ratio = fmt.Sprintf("%.2fx", s.median/r.median)
-		}
-		p("| %s | %s | %s | %s | %s |\n", c.signal, c.transport, s.format(count), r.format(count), ratio)
+		rc := statOf(rr, run.itemsPerCollectorCPUSecond)
+		p("| %s | %s | %s | %s | %s | %s | %s |\n", c.signal, c.transport, s.format(count), r.format(count), ratio(s, r),
+			rc.format(count), ratio(s, rc))
 	}
 
 	p("\n### Every configuration\n\n")
-	p("| signal | transport | side | items sent | items accepted | rows counted | accepted items/s | stored items/s | items/CPU-s | CPU s | load generator CPU s | other CPU s on the machine | rows landed after load | p50 latency | p99 latency | peak RSS | refused / failed requests |\n")
-	p("|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	p("| signal | transport | side | items sent | items accepted | rows counted | accepted items/s | stored items/s | items/CPU-s | CPU s | of which the engine server | load generator CPU s | other CPU s on the machine | rows landed after load | p50 latency | p99 latency | peak RSS | refused / failed requests |\n")
+	p("|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range rep.order {
 		rs := rep.comparison[c]
-		p("| %s | %s | %s | %s | %s | %s %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		p("| %s | %s | %s | %s | %s | %s %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			c.signal, c.transport, c.side,
 			statOf(rs, func(r run) float64 { return float64(r.load.Sent) }).format(count),
 			statOf(rs, func(r run) float64 { return float64(r.load.Accepted) }).format(count),
@@ -134,6 +133,7 @@ func (rep *report) markdown() string {
 			statOf(rs, run.storedPerSecond).format(count),
 			statOf(rs, run.itemsPerCPUSecond).format(count),
 			statOf(rs, func(r run) float64 { return r.cpu }).format(cores),
+			engineCPU(rs),
 			statOf(rs, func(r run) float64 { return r.loadCPU }).format(cores),
 			statOf(rs, func(r run) float64 { return r.otherCPU }).format(cores),
 			statOf(rs, func(r run) float64 { return r.landed.Seconds() }).format(seconds),
@@ -166,6 +166,23 @@ func (rep *report) markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// ratio is a over b's medians, "—" without b.
+func ratio(a, b stat) string {
+	if b.median <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2fx", a.median/b.median)
+}
+
+// engineCPU is the engine server's CPU seconds, or says the engine ran in
+// the side's one process.
+func engineCPU(runs []run) string {
+	if runs[0].engineCPU < 0 {
+		return "in process"
+	}
+	return statOf(runs, func(r run) float64 { return r.engineCPU }).format(cores)
 }
 
 func refusals(runs []run) string {

@@ -28,6 +28,9 @@ type side interface {
 	start(ctx context.Context, workDir string) error
 	otlpEndpoint(loadgen.Transport) string
 	pids() []int
+	// enginePid is the process of the side that only runs the engine, 0
+	// when the engine runs inside the collector's process.
+	enginePid() int
 	// count is the number of rows of the signal the side has stored.
 	count(ctx context.Context, s loadgen.Signal) (int64, error)
 	stop()
@@ -260,6 +263,8 @@ func (s *slopipeSide) otlpEndpoint(t loadgen.Transport) string {
 
 func (s *slopipeSide) pids() []int { return []int{s.proc.cmd.Process.Pid} }
 
+func (s *slopipeSide) enginePid() int { return 0 }
+
 func (s *slopipeSide) count(ctx context.Context, sig loadgen.Signal) (int64, error) {
 	quoted := make([]string, len(s.tenants))
 	for i, t := range s.tenants {
@@ -329,6 +334,8 @@ func (r *referenceSide) otlpEndpoint(t loadgen.Transport) string {
 func (r *referenceSide) pids() []int {
 	return []int{r.collector.cmd.Process.Pid, r.engine.cmd.Process.Pid}
 }
+
+func (r *referenceSide) enginePid() int { return r.engine.cmd.Process.Pid }
 
 func (r *referenceSide) count(ctx context.Context, sig loadgen.Signal) (int64, error) {
 	return clickhouseCount(ctx, r.ch, fmt.Sprintf("SELECT count() FROM %s.%s", referenceDatabase, table(sig)))
