@@ -47,7 +47,7 @@ test: engine peers
 ## bench: benchmarks; results and the command that produced them go to docs/BENCHMARKS.md
 # Batch benchmarks run a fixed 20 iterations (each is 10 000+ rows into the
 # engine); per-request ones run for a second.
-BENCH_CMD := $(GO) test -run NONE -bench . -benchmem -benchtime 20x -count 3 ./cmd/slopipe ./exporters/... ./store/... && $(GO) test -run NONE -bench . -benchmem -count 3 ./processors/... ./receivers/... ./cost/... && $(GO) test -run NONE -bench . -benchmem -benchtime 10x -count 3 -timeout 60m ./slo/...
+BENCH_CMD := $(GO) test -run NONE -bench . -benchmem -benchtime 20x -count 3 ./cmd/slopipe ./exporters/... ./store/... && $(GO) test -run NONE -bench . -benchmem -count 3 ./processors/... ./receivers/... ./cost/... && $(GO) test -run NONE -bench . -benchmem -benchtime 10x -count 3 -timeout 60m ./slo/... ./alerting/...
 bench: engine
 	( $(BENCH_CMD) ) | tee bench.out
 	@{ echo "# Benchmarks"; echo; \

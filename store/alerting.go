@@ -194,35 +194,56 @@ type NotificationLogEntry struct {
 	ExpiresAt                    time.Time
 }
 
-// SaveNotificationLog records what a receiver was told about a group; for
-// each receiver and group the newest SentAt is loaded.
-func SaveNotificationLog(ctx context.Context, st Store, e NotificationLogEntry) error {
+// CheckNotificationLogEntry fails for an entry SaveNotificationLog would
+// refuse: no group key, no SentAt, or a time the table cannot hold.
+func CheckNotificationLogEntry(e NotificationLogEntry) error {
 	switch {
 	case e.GroupKey == "":
-		return fmt.Errorf("save notification log of receiver %q: no group key", e.Receiver)
+		return fmt.Errorf("notification log of receiver %q: no group key", e.Receiver)
 	case e.SentAt.IsZero():
-		return fmt.Errorf("save notification log of receiver %q, group %q: no SentAt", e.Receiver, e.GroupKey)
+		return fmt.Errorf("notification log of receiver %q, group %q: no SentAt", e.Receiver, e.GroupKey)
 	}
 	if err := storable(e.SentAt, e.ExpiresAt); err != nil {
-		return fmt.Errorf("save notification log of receiver %q, group %q: %w", e.Receiver, e.GroupKey, err)
+		return fmt.Errorf("notification log of receiver %q, group %q: %w", e.Receiver, e.GroupKey, err)
+	}
+	return nil
+}
+
+// SaveNotificationLog records what receivers were told about groups, all
+// entries in one insert (a flush notifying a thousand groups is one write);
+// for each receiver and group the newest SentAt is loaded. One entry
+// CheckNotificationLogEntry refuses and nothing is written.
+func SaveNotificationLog(ctx context.Context, st Store, entries ...NotificationLogEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	for _, e := range entries {
+		if err := CheckNotificationLogEntry(e); err != nil {
+			return fmt.Errorf("save %w", err)
+		}
 	}
 	receiver, groupKey := NewStrings("Receiver"), NewStrings("GroupKey")
 	firingFingerprints, resolvedFingerprints := NewStrings(""), NewStrings("")
 	firing, resolved := NewArrays("FiringAlerts", firingFingerprints), NewArrays("ResolvedAlerts", resolvedFingerprints)
 	state := NewMaps("IntegrationState")
 	sentAt, expiresAt := newMilliTimes("SentAt"), newMilliTimes("ExpiresAt")
-	receiver.Append(e.Receiver)
-	groupKey.Append(e.GroupKey)
-	firingFingerprints.Append(e.FiringAlerts...)
-	firing.EndRow()
-	resolvedFingerprints.Append(e.ResolvedAlerts...)
-	resolved.EndRow()
-	state.AppendMap(e.IntegrationState)
-	sentAt.append(e.SentAt)
-	expiresAt.append(e.ExpiresAt)
+	for _, e := range entries {
+		receiver.Append(e.Receiver)
+		groupKey.Append(e.GroupKey)
+		firingFingerprints.Append(e.FiringAlerts...)
+		firing.EndRow()
+		resolvedFingerprints.Append(e.ResolvedAlerts...)
+		resolved.EndRow()
+		state.AppendMap(e.IntegrationState)
+		sentAt.append(e.SentAt)
+		expiresAt.append(e.ExpiresAt)
+	}
 	b := NewBatch("slopipe_notification_log", receiver, groupKey, firing, resolved, state, sentAt, expiresAt)
 	if err := st.Insert(ctx, b); err != nil {
-		return fmt.Errorf("save notification log of receiver %q, group %q: %w", e.Receiver, e.GroupKey, err)
+		if len(entries) == 1 {
+			return fmt.Errorf("save notification log of receiver %q, group %q: %w", entries[0].Receiver, entries[0].GroupKey, err)
+		}
+		return fmt.Errorf("save notification log, %d entries: %w", len(entries), err)
 	}
 	return nil
 }

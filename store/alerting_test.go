@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -236,10 +238,15 @@ func TestNotificationLogNewestWinsPerReceiverAndGroup(t *testing.T) {
 			entry("pager", "gone", now.Add(-3*time.Hour)),
 			gone,
 		}
-		for _, e := range saves {
+		// One at a time, as a single notification saves, then the rest in
+		// one insert, as a flush saves.
+		for _, e := range saves[:2] {
 			if err := store.SaveNotificationLog(ctx, s, e); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if err := store.SaveNotificationLog(ctx, s, saves[2:]...); err != nil {
+			t.Fatal(err)
 		}
 		got, err := store.LoadNotificationLog(ctx, s, now)
 		if err != nil {
@@ -267,6 +274,25 @@ func TestNotificationLogNewestWinsPerReceiverAndGroup(t *testing.T) {
 		got, err = store.LoadNotificationLog(ctx, s, slack.ExpiresAt.Truncate(time.Millisecond).Add(-time.Millisecond))
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Fatalf("a millisecond before the expiry of %q: loaded %+v (err %v), want %+v", slack.Receiver, got, err, want)
+		}
+
+		// One entry the table cannot hold and none of its insert is written.
+		fine := entry("pager", "fine", now, "f9")
+		for _, bad := range []store.NotificationLogEntry{
+			{Receiver: "pager", SentAt: now},
+			{Receiver: "pager", GroupKey: "unsent"},
+			entry("pager", "far", time.Date(2263, 1, 1, 0, 0, 0, 0, time.UTC)),
+		} {
+			err := store.SaveNotificationLog(ctx, s, fine, bad)
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("receiver %q", bad.Receiver)) {
+				t.Errorf("saved %+v: err %v, want one naming its receiver", bad, err)
+			}
+			if store.CheckNotificationLogEntry(bad) == nil {
+				t.Errorf("CheckNotificationLogEntry passed %+v", bad)
+			}
+		}
+		if got, err := store.LoadNotificationLog(ctx, s, now); err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("after refused saves: loaded %+v (err %v), want only %+v", got, err, want)
 		}
 	})
 }

@@ -15,8 +15,9 @@
 //	          receiver already knows: new firing alerts, resolves, or
 //	          repeat_interval elapsed
 //	notify    the integration is called, retried with backoff
-//	record    the notification log and every attempt are written to the
-//	          store
+//	record    the notification log entry and the attempts are written to
+//	          the store, in group commits: one insert takes what every
+//	          group that delivered meanwhile has waiting
 //
 // The order is Alertmanager's (routing and grouping before the mute
 // stages), so a muted alert still belongs to its group and goes out when

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/binary"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -18,27 +19,63 @@ type Inhibitor struct {
 // NewInhibitor takes the configured rules.
 func NewInhibitor(rules []amconfig.InhibitRule) *Inhibitor { return &Inhibitor{rules: rules} }
 
-// Muted says whether target is inhibited by one of sources firing at now.
-// An alert never inhibits itself, as in Alertmanager, so one rule can
-// have the same matchers on both sides.
-func (in *Inhibitor) Muted(target *alerting.Alert, sources []*alerting.Alert, now time.Time) bool {
-	var targetFingerprint model.Fingerprint
+// Inhibition is what inhibits at one instant: per rule, the alerts firing
+// then that match its source matchers, by the values of its equal labels.
+// A target is checked against the few sources that share its values, not
+// against every alert.
+type Inhibition struct {
+	rules []amconfig.InhibitRule
+	// sources[i] are rule i's sources by equalKey.
+	sources []map[string][]inhibitingAlert
+}
+
+type inhibitingAlert struct {
+	alert       *alerting.Alert
+	fingerprint model.Fingerprint
+}
+
+// Sources indexes the alerts of alerts firing at now that inhibit by a
+// rule.
+func (in *Inhibitor) Sources(alerts []*alerting.Alert, now time.Time) *Inhibition {
+	ix := &Inhibition{rules: in.rules, sources: make([]map[string][]inhibitingAlert, len(in.rules))}
+	var key []byte
 	for i := range in.rules {
 		rule := &in.rules[i]
-		if !matches(rule.TargetMatchers, target.Labels) {
-			continue
-		}
-		for _, s := range sources {
-			if s == target || s.Resolved(now) || !matches(rule.SourceMatchers, s.Labels) || !equalOn(rule.Equal, s.Labels, target.Labels) {
+		bySources := map[string][]inhibitingAlert{}
+		for _, a := range alerts {
+			if a.Resolved(now) || !matches(rule.SourceMatchers, a.Labels) {
 				continue
 			}
-			// Only a source that would mute is checked for being the
-			// target itself: a fingerprint hashes every label, and this
-			// loop runs for every firing alert per target.
-			if targetFingerprint == 0 {
-				targetFingerprint = target.Fingerprint()
+			key = equalKey(key[:0], rule.Equal, a.Labels)
+			bySources[string(key)] = append(bySources[string(key)], inhibitingAlert{alert: a, fingerprint: a.Fingerprint()})
+		}
+		ix.sources[i] = bySources
+	}
+	return ix
+}
+
+// Muted says whether target is inhibited by one of the sources. An alert
+// never inhibits itself, as in Alertmanager, so one rule can have the same
+// matchers on both sides.
+func (ix *Inhibition) Muted(target *alerting.Alert) bool {
+	var (
+		targetFingerprint model.Fingerprint
+		fingerprinted     bool
+		scratch           [128]byte
+	)
+	for i := range ix.rules {
+		rule := &ix.rules[i]
+		if len(ix.sources[i]) == 0 || !matches(rule.TargetMatchers, target.Labels) {
+			continue
+		}
+		for _, s := range ix.sources[i][string(equalKey(scratch[:0], rule.Equal, target.Labels))] {
+			if s.alert == target {
+				continue
 			}
-			if s.Fingerprint() != targetFingerprint {
+			if !fingerprinted {
+				targetFingerprint, fingerprinted = target.Fingerprint(), true
+			}
+			if s.fingerprint != targetFingerprint {
 				return true
 			}
 		}
@@ -46,11 +83,15 @@ func (in *Inhibitor) Muted(target *alerting.Alert, sources []*alerting.Alert, no
 	return false
 }
 
-func equalOn(names []model.LabelName, a, b model.LabelSet) bool {
+// equalKey appends the values of names in lset to dst, each after its
+// length, so no two lists of values make the same key. A missing label is
+// the empty value, as in Alertmanager: a source without the label inhibits
+// a target without it or with it empty.
+func equalKey(dst []byte, names []model.LabelName, lset model.LabelSet) []byte {
 	for _, n := range names {
-		if a[n] != b[n] {
-			return false
-		}
+		v := lset[n]
+		dst = binary.AppendUvarint(dst, uint64(len(v)))
+		dst = append(dst, v...)
 	}
-	return true
+	return dst
 }

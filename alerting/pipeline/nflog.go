@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -17,11 +18,17 @@ const nflogRetention = 120 * time.Hour
 // group, read back from the store at start so a restart sends nothing
 // twice.
 type NotificationLog struct {
-	store   store.Store
-	mu      sync.Mutex
+	store store.Store
+	mu    sync.Mutex
+	// entries are what dedup reads: updated the moment a notification
+	// went out, before the store has it.
 	entries map[nflogKey]*store.NotificationLogEntry
-	// unsaved are entries the store refused: saved with the next one.
+	// unsaved are entries logged since the last Save, or that the store
+	// refused then: the next Save writes them.
 	unsaved map[nflogKey]*store.NotificationLogEntry
+	// saving serialises Save, so an entry goes to the store once, not in
+	// every Save that starts while it is being written.
+	saving sync.Mutex
 }
 
 type nflogKey struct{ receiver, groupKey string }
@@ -55,34 +62,62 @@ func (l *NotificationLog) Entry(receiver, groupKey string) *store.NotificationLo
 	return l.entries[nflogKey{receiver, groupKey}]
 }
 
-// Log records a notification: in memory at once, so this process never
-// sends it again, and in the store, so a restart does not either. An entry
-// the store refuses is saved again with the next one.
-func (l *NotificationLog) Log(ctx context.Context, e store.NotificationLogEntry) error {
+// Log records a notification in memory, so this process never sends it
+// again; Save writes it to the store, so a restart does not either.
+func (l *NotificationLog) Log(e store.NotificationLogEntry) {
 	key := nflogKey{e.Receiver, e.GroupKey}
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.entries[key] = &e
 	l.unsaved[key] = &e
-	pending := make(map[nflogKey]*store.NotificationLogEntry, len(l.unsaved))
-	for k, v := range l.unsaved {
-		pending[k] = v
+}
+
+// Save writes every entry logged and not yet stored, in one insert: a
+// flush notifying a thousand groups costs one write, not a thousand. What
+// the store refuses stays unsaved and goes with the next Save; an entry
+// the store could never hold (a time past 2262) is dropped from the
+// unsaved and reported, so it does not hold back the others.
+func (l *NotificationLog) Save(ctx context.Context) error {
+	l.saving.Lock()
+	defer l.saving.Unlock()
+	l.mu.Lock()
+	keys := make([]nflogKey, 0, len(l.unsaved))
+	entries := make([]*store.NotificationLogEntry, 0, len(l.unsaved))
+	for k, e := range l.unsaved {
+		keys = append(keys, k)
+		entries = append(entries, e)
 	}
 	l.mu.Unlock()
-	var first error
-	for k, entry := range pending {
-		if err := store.SaveNotificationLog(ctx, l.store, *entry); err != nil {
-			if first == nil {
-				first = fmt.Errorf("notification log: %w", err)
-			}
+	if len(entries) == 0 {
+		return nil
+	}
+	var errs []error
+	written := make([]store.NotificationLogEntry, 0, len(entries))
+	for i, e := range entries {
+		if err := store.CheckNotificationLogEntry(*e); err != nil {
+			errs = append(errs, err)
+			l.forgetUnsaved(keys[i], e)
 			continue
 		}
-		l.mu.Lock()
-		if l.unsaved[k] == entry {
-			delete(l.unsaved, k)
-		}
-		l.mu.Unlock()
+		written = append(written, *e)
 	}
-	return first
+	if err := store.SaveNotificationLog(ctx, l.store, written...); err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for i, e := range entries {
+		l.forgetUnsaved(keys[i], e)
+	}
+	return errors.Join(errs...)
+}
+
+// forgetUnsaved takes e off the unsaved unless a newer entry of its group
+// was logged meanwhile.
+func (l *NotificationLog) forgetUnsaved(key nflogKey, e *store.NotificationLogEntry) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.unsaved[key] == e {
+		delete(l.unsaved, key)
+	}
 }
 
 // needsUpdate is the dedup stage's decision, Alertmanager's: notify a

@@ -51,6 +51,11 @@ type Pipeline struct {
 	counts  map[CountKey]uint64
 
 	inflight sync.WaitGroup
+	// attempts are delivery attempts not yet written to the store;
+	// savingAttempts lets one write at a time take them all.
+	attemptsMu     sync.Mutex
+	attempts       []store.NotificationAttempt
+	savingAttempts sync.Mutex
 }
 
 // stages is what a flush uses of the configuration, taken whole when it
@@ -172,8 +177,13 @@ func (p *Pipeline) resolvePending(g *group, fp model.Fingerprint) bool {
 }
 
 // Flush starts the flush of every group due at now; each delivers on its
-// own goroutine so a receiver retrying does not hold the others. Wait
-// waits for them.
+// own goroutine so a receiver retrying does not hold the others, then
+// writes what it notified to the notification log and its attempts to the
+// store. The writes are group commits: one insert takes every entry
+// waiting, and the groups that delivered meanwhile find theirs written,
+// so a thousand groups cost a few inserts, not two thousand, and no group
+// waits for another's receiver. Wait waits for the deliveries and the
+// writes.
 func (p *Pipeline) Flush(ctx context.Context, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -182,10 +192,14 @@ func (p *Pipeline) Flush(ctx context.Context, now time.Time) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	var inhibition *Inhibition
 	for _, id := range ids {
 		g := p.groups[id]
 		if p.delivering[g.key] || now.Before(g.next) || len(g.alerts) == 0 {
 			continue
+		}
+		if inhibition == nil {
+			inhibition = p.stages.inhibitor.Sources(p.alerts, now)
 		}
 		p.delivering[g.key] = true
 		g.next = now.Add(g.route.GroupInterval)
@@ -194,31 +208,67 @@ func (p *Pipeline) Flush(ctx context.Context, now time.Time) {
 			alerts = append(alerts, a)
 		}
 		alerting.SortAlerts(alerts, now)
-		f := flush{stages: p.stages, key: g.key, route: g.route, labels: g.labels, alerts: alerts, sources: p.alerts, now: now}
+		f := flush{stages: p.stages, key: g.key, route: g.route, labels: g.labels, alerts: alerts,
+			inhibition: inhibition, now: now}
 		p.inflight.Add(1)
 		go func() {
 			defer p.inflight.Done()
 			p.flush(ctx, &f)
+			// The notification log in memory already has it: the next
+			// flush of this group dedups against it before the store does.
 			p.mu.Lock()
 			delete(p.delivering, f.key)
 			p.mu.Unlock()
+			p.save(ctx)
 		}()
 	}
 }
 
-// Wait blocks until the flushes started have delivered.
+// Wait blocks until the flushes started have delivered and written what
+// they notified to the store.
 func (p *Pipeline) Wait() { p.inflight.Wait() }
 
 // flush is one group's flush: its alerts as they were when it started and
 // the configuration then.
 type flush struct {
 	stages
-	key     string
-	route   *Route
-	labels  model.LabelSet
-	alerts  []*alerting.Alert
-	sources []*alerting.Alert // every current alert, for inhibition
-	now     time.Time
+	key        string
+	route      *Route
+	labels     model.LabelSet
+	alerts     []*alerting.Alert
+	inhibition *Inhibition // every current alert that inhibits, indexed
+	now        time.Time
+}
+
+// saveTimeout bounds the writes of a flush, which do not end with its
+// context.
+const saveTimeout = 30 * time.Second
+
+// save writes what was notified and not yet written: the notification log
+// first, which keeps a restart from sending it again, then the attempts.
+// Attempts the store refuses are lost to dashboards, not to delivery;
+// notification log entries it refuses go with the next save. What was sent
+// is written even when ctx is cancelled: a shutdown cancels the deliveries
+// still retrying, and the groups that went out before must not be paged
+// again after the restart.
+func (p *Pipeline) save(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	if err := p.nflog.Save(ctx); err != nil {
+		p.logger.Error("notifications sent; the store did not keep them yet (a restart before it does may send them again)", zap.Error(err))
+	}
+	p.savingAttempts.Lock()
+	defer p.savingAttempts.Unlock()
+	p.attemptsMu.Lock()
+	attempts := p.attempts
+	p.attempts = nil
+	p.attemptsMu.Unlock()
+	if len(attempts) == 0 {
+		return
+	}
+	if err := store.RecordNotificationAttempts(ctx, p.store, attempts); err != nil {
+		p.logger.Error("recording notification attempts", zap.Error(err))
+	}
 }
 
 // flush is one group's way through the stages, in order.
@@ -237,7 +287,7 @@ func (p *Pipeline) flush(ctx context.Context, f *flush) {
 // inhibit drops firing alerts an inhibit rule mutes. A resolved alert
 // goes on: a receiver told it fired is told it stopped.
 func (p *Pipeline) inhibit(f *flush, alerts []*alerting.Alert) []*alerting.Alert {
-	return keep(alerts, func(a *alerting.Alert) bool { return a.Resolved(f.now) || !f.inhibitor.Muted(a, f.sources, f.now) })
+	return keep(alerts, func(a *alerting.Alert) bool { return a.Resolved(f.now) || !f.inhibition.Muted(a) })
 }
 
 // silence drops firing alerts an active silence matches; resolved ones go
@@ -298,7 +348,7 @@ func (p *Pipeline) notify(ctx context.Context, f *flush, in notify.Integration, 
 		n := &alerting.Notification{Receiver: f.route.Receiver, GroupKey: f.key, GroupLabels: f.labels,
 			Alerts: send, Now: now, ExternalURL: f.externalURL, State: state}
 		res := notify.Deliver(ctx, in, n, f.retry, p.clock)
-		p.record(ctx, f, in, n, res)
+		p.record(f, in, n, res)
 		if res.Err != nil {
 			// Not logged as notified: the next flush tries again.
 			p.logger.Error("notification failed", zap.String("receiver", f.route.Receiver),
@@ -311,29 +361,26 @@ func (p *Pipeline) notify(ctx context.Context, f *flush, in notify.Integration, 
 	}
 	e := store.NotificationLogEntry{Receiver: logName, GroupKey: f.key, FiringAlerts: slices.Sorted(maps.Keys(firing)),
 		ResolvedAlerts: slices.Sorted(maps.Keys(resolved)), IntegrationState: state, SentAt: now, ExpiresAt: now.Add(max(nflogRetention, 2*f.route.RepeatInterval))}
-	if err := p.nflog.Log(ctx, e); err != nil {
-		p.logger.Error("notification sent; the store did not keep it yet (a restart before it does may send it again)",
-			zap.String("group", f.key), zap.Error(err))
-	}
+	p.nflog.Log(e)
 }
 
-// record writes every attempt to the store and counts it.
-func (p *Pipeline) record(ctx context.Context, f *flush, in notify.Integration, n *alerting.Notification, res notify.Result) {
+// record counts every attempt and keeps it for the store.
+func (p *Pipeline) record(f *flush, in notify.Integration, n *alerting.Notification, res notify.Result) {
 	common := n.CommonLabels()
-	rows := make([]store.NotificationAttempt, 0, len(res.Attempts))
-	p.mu.Lock()
+	p.attemptsMu.Lock()
 	for _, a := range res.Attempts {
-		rows = append(rows, store.NotificationAttempt{
+		p.attempts = append(p.attempts, store.NotificationAttempt{
 			Time: a.At, Receiver: f.route.Receiver, Integration: in.Name(), GroupKey: f.key,
 			Tenant: string(common[alerting.LabelTenant]), SLO: string(common[alerting.LabelSLO]), Severity: string(common[alerting.LabelSeverity]),
 			Status: a.Status, Attempt: uint32(a.Number), HTTPStatus: uint16(a.HTTPStatus), Error: a.Err,
 		})
+	}
+	p.attemptsMu.Unlock()
+	p.mu.Lock()
+	for _, a := range res.Attempts {
 		p.counts[CountKey{Receiver: f.route.Receiver, Integration: in.Kind(), Status: a.Status}]++
 	}
 	p.mu.Unlock()
-	if err := store.RecordNotificationAttempts(ctx, p.store, rows); err != nil {
-		p.logger.Error("recording notification attempts", zap.Error(err))
-	}
 }
 
 // Counts are the notification attempts so far by receiver, integration

@@ -15,6 +15,7 @@ import (
 	"github.com/slopipe/slopipe/alerting/amconfig"
 	"github.com/slopipe/slopipe/alerting/notify"
 	"github.com/slopipe/slopipe/alerting/notify/notifytest"
+	"github.com/slopipe/slopipe/store"
 	"github.com/slopipe/slopipe/store/storetest"
 )
 
@@ -80,12 +81,14 @@ type harness struct {
 	clock *notifytest.Clock
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessOn(t, storetest.Open(t)) }
+
+// newHarnessOn is newHarness over st.
+func newHarnessOn(t *testing.T, st store.Store) *harness {
 	ac, err := amconfig.Parse([]byte(groupConfig), "alerting.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := storetest.Open(t)
 	h := &harness{t: t, ctx: context.Background(), in: &recording{}, clock: notifytest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))}
 	h.cfg = Config{Route: ac.Route, Integrations: map[string][]notify.Integration{"team": {h.in}}, Retry: notify.RetryPolicy{Jitter: -1}}
 	h.p = New(st, NewSilences(st), NewNotificationLog(st), h.cfg, h.clock, zap.NewNop())

@@ -105,17 +105,78 @@ func TestInhibitorMutesTicketWhilePageFires(t *testing.T) {
 	otherTenant := alert(model.LabelSet{"severity": "ticket", "slo": "a", "tenant": "beta"}, time.Time{})
 	resolvedPage := alert(model.LabelSet{"severity": "page", "slo": "a", "tenant": "acme"}, now.Add(-time.Second))
 	sources := []*alerting.Alert{page, ticket, otherTenant}
-	if !in.Muted(ticket, sources, now) {
+	if !in.Sources(sources, now).Muted(ticket) {
 		t.Error("ticket not inhibited by the firing page")
 	}
-	if in.Muted(otherTenant, sources, now) {
+	if in.Sources(sources, now).Muted(otherTenant) {
 		t.Error("another tenant's ticket inhibited")
 	}
-	if in.Muted(page, sources, now) {
+	if in.Sources(sources, now).Muted(page) {
 		t.Error("the page inhibited itself")
 	}
-	if in.Muted(ticket, []*alerting.Alert{resolvedPage, ticket}, now) {
+	if in.Sources([]*alerting.Alert{resolvedPage, ticket}, now).Muted(ticket) {
 		t.Error("a resolved page inhibits")
+	}
+}
+
+// Sources are found by the values of the equal labels: a missing label
+// equals an empty one, values are not run together (slo "a" with tenant
+// "bc" is not slo "ab" with tenant "c"), a rule without equal labels lets
+// any source mute any target, an alert with the same labels as the target
+// (another copy of it) does not mute it, and a source must match the
+// source matchers, not just share the values.
+func TestInhibitionIndexByEqualLabels(t *testing.T) {
+	now := time.Unix(1000, 0)
+	firing := func(labels ...string) *alerting.Alert {
+		lset := model.LabelSet{}
+		for i := 0; i < len(labels); i += 2 {
+			lset[model.LabelName(labels[i])] = model.LabelValue(labels[i+1])
+		}
+		return alert(lset, time.Time{})
+	}
+	rule := func(equal ...model.LabelName) amconfig.InhibitRule {
+		return amconfig.InhibitRule{SourceMatchers: mustMatchers(t, `severity="page"`),
+			TargetMatchers: mustMatchers(t, `severity="ticket"`), Equal: equal}
+	}
+	for _, tc := range []struct {
+		name    string
+		rules   []amconfig.InhibitRule
+		sources []*alerting.Alert
+		target  *alerting.Alert
+		want    bool
+	}{
+		{"same values", []amconfig.InhibitRule{rule("slo", "tenant")},
+			[]*alerting.Alert{firing("severity", "page", "slo", "a", "tenant", "acme")},
+			firing("severity", "ticket", "slo", "a", "tenant", "acme"), true},
+		{"missing on both sides", []amconfig.InhibitRule{rule("slo", "tenant")},
+			[]*alerting.Alert{firing("severity", "page", "slo", "a")},
+			firing("severity", "ticket", "slo", "a"), true},
+		{"missing on the source, empty on the target", []amconfig.InhibitRule{rule("slo", "tenant")},
+			[]*alerting.Alert{firing("severity", "page", "slo", "a")},
+			firing("severity", "ticket", "slo", "a", "tenant", ""), true},
+		{"missing on the source, set on the target", []amconfig.InhibitRule{rule("slo", "tenant")},
+			[]*alerting.Alert{firing("severity", "page", "slo", "a")},
+			firing("severity", "ticket", "slo", "a", "tenant", "acme"), false},
+		{"values not run together", []amconfig.InhibitRule{rule("slo", "tenant")},
+			[]*alerting.Alert{firing("severity", "page", "slo", "a", "tenant", "bc")},
+			firing("severity", "ticket", "slo", "ab", "tenant", "c"), false},
+		{"no equal labels", []amconfig.InhibitRule{rule()},
+			[]*alerting.Alert{firing("severity", "page", "slo", "x", "tenant", "other")},
+			firing("severity", "ticket", "slo", "a", "tenant", "acme"), true},
+		{"same values, not a source", []amconfig.InhibitRule{rule("slo", "tenant")},
+			[]*alerting.Alert{firing("severity", "info", "slo", "a", "tenant", "acme")},
+			firing("severity", "ticket", "slo", "a", "tenant", "acme"), false},
+		{"a copy of the target", []amconfig.InhibitRule{{SourceMatchers: mustMatchers(t, `slo="a"`),
+			TargetMatchers: mustMatchers(t, `slo="a"`), Equal: []model.LabelName{"tenant"}}},
+			[]*alerting.Alert{firing("severity", "ticket", "slo", "a", "tenant", "acme")},
+			firing("severity", "ticket", "slo", "a", "tenant", "acme"), false},
+		{"second rule mutes", []amconfig.InhibitRule{rule("slo", "tenant"), rule("tenant")},
+			[]*alerting.Alert{firing("severity", "page", "slo", "b", "tenant", "acme")},
+			firing("severity", "ticket", "slo", "a", "tenant", "acme"), true},
+	} {
+		if got := NewInhibitor(tc.rules).Sources(tc.sources, now).Muted(tc.target); got != tc.want {
+			t.Errorf("%s: muted %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
 
