@@ -44,6 +44,9 @@ type options struct {
 	workDir            string
 	drainTimeout       time.Duration
 	startedAt, command string
+	// memoryQueue adds slopipe with an in-memory sending queue to each
+	// comparison: what its persistent queue costs.
+	memoryQueue bool
 }
 
 func main() {
@@ -68,6 +71,7 @@ func main() {
 	flag.StringVar(&o.bin.reference, "reference", "bench/reference/reference", "the reference collector")
 	flag.StringVar(&o.bin.referenceConfig, "reference-config", "bench/reference/config.yaml", "the reference collector's configuration")
 	flag.StringVar(&o.bin.engineServer, "engineserver", "bin/engineserver", "the engine behind the reference (bench/engineserver)")
+	flag.BoolVar(&o.memoryQueue, "memory-queue", true, "also run slopipe with its sending queue in memory, as the reference's is, to show what durability costs")
 	flag.StringVar(&workDir, "work-dir", "", "where each run's data directories go (default: the system's temporary directory)")
 	flag.Parse()
 	o.workDir = workDir

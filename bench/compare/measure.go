@@ -93,7 +93,11 @@ func measure(ctx context.Context, o options) (*report, error) {
 	for i := 1; i <= o.runs; i++ {
 		for _, sig := range o.signals {
 			for _, tr := range o.transports {
-				for _, sd := range []side{&slopipeSide{bin: o.bin.slopipe, tenants: o.tenants}, &referenceSide{bin: o.bin}} {
+				sides := []side{&slopipeSide{bin: o.bin.slopipe, tenants: o.tenants}, &referenceSide{bin: o.bin}}
+				if o.memoryQueue {
+					sides = append(sides, &slopipeSide{bin: o.bin.slopipe, tenants: o.tenants, memoryQueue: true})
+				}
+				for _, sd := range sides {
 					c := configuration{side: sd.name(), signal: sig, transport: tr, senders: o.senders}
 					r, err := measureOne(ctx, o, sd, c, fmt.Sprintf("run %d/%d", i, o.runs))
 					if err != nil {
@@ -103,7 +107,7 @@ func measure(ctx context.Context, o options) (*report, error) {
 						rep.order = append(rep.order, c)
 					}
 					rep.comparison[c] = append(rep.comparison[c], r)
-					if len(o.scaling) > 0 && c.side == "slopipe" && sig == loadgen.Traces && tr == o.transports[0] {
+					if len(o.scaling) > 0 && c.side == slopipeName && sig == loadgen.Traces && tr == o.transports[0] {
 						// The 1x point of the scaling table is this very run.
 						for _, m := range o.scaling {
 							if m == 1 {
@@ -118,7 +122,7 @@ func measure(ctx context.Context, o options) (*report, error) {
 			if m == 1 {
 				continue
 			}
-			c := configuration{side: "slopipe", signal: loadgen.Traces, transport: o.transports[0], senders: o.senders * m}
+			c := configuration{side: slopipeName, signal: loadgen.Traces, transport: o.transports[0], senders: o.senders * m}
 			r, err := measureOne(ctx, o, &slopipeSide{bin: o.bin.slopipe, tenants: o.tenants}, c, fmt.Sprintf("run %d/%d, %dx load", i, o.runs, m))
 			if err != nil {
 				return nil, err

@@ -93,6 +93,8 @@ func (rep *report) markdown() string {
 		"persistent sending queue, the engine embedded in the same process; its self-telemetry export moved out of the run). " +
 		"**reference** is `bench/reference` (OTLP receiver → batch processor → contrib `clickhouseexporter` with its defaults but for slopipe's insert timeout and batch sizes, since the engine, unlike a server, writes a part per insert: bench/reference/README.md) " +
 		"exporting over ClickHouse's HTTP interface to `bench/engineserver`, the same embedded engine (libchdb) served by `store/chhttp`. " +
+		"**slopipe, in-memory queue** (unless `-memory-queue=false`) is bin/slopipe with `--set exporters::clickhouse::sending_queue::storage=null`: " +
+		"what it accepted waits in memory until stored, as in the reference, instead of in its persistent queue; the difference is what that durability costs. " +
 		"CPU seconds (utime+stime from /proc) are those of every process of a side — slopipe's one process; the reference collector plus its engine server — " +
 		"from just before the load until the rows it accepted had landed; rows are counted in the store. " +
 		"Items per CPU-second (per core) credits the rows stored, but never more than the side accepted: rows beyond that are duplicates of a retried insert. " +
@@ -100,14 +102,15 @@ func (rep *report) markdown() string {
 		"lower when a side queues what it accepted.\n\n")
 
 	p("### Items stored per CPU-second (per core)\n\n")
-	p("The last two columns leave the reference's engine server out: its collector alone against the whole of slopipe, engine included.\n\n")
-	p("| signal | transport | slopipe | reference | slopipe / reference | reference's collector alone | slopipe / reference's collector alone |\n|---|---|---:|---:|---:|---:|---:|\n")
+	p("slopipe as shipped keeps what it accepted in a persistent queue on disk; %s keeps it in memory, as the reference does. "+
+		"The last two columns leave the reference's engine server out: its collector alone against the whole of slopipe, engine included.\n\n", slopipeMemoryQueueName)
+	p("| signal | transport | slopipe | reference | slopipe / reference | %s | its ratio to reference | reference's collector alone | slopipe / reference's collector alone |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n", slopipeMemoryQueueName)
 	for _, c := range rep.order {
-		if c.side != "slopipe" {
+		if c.side != slopipeName {
 			continue
 		}
-		ref := c
-		ref.side = "reference"
+		ref, memq := c, c
+		ref.side, memq.side = referenceName, slopipeMemoryQueueName
 		sp, rr := rep.comparison[c], rep.comparison[ref]
 		if len(rr) == 0 {
 			continue
@@ -115,8 +118,13 @@ func (rep *report) markdown() string {
 		s := statOf(sp, run.itemsPerCPUSecond)
 		r := statOf(rr, run.itemsPerCPUSecond)
 		rc := statOf(rr, run.itemsPerCollectorCPUSecond)
-		p("| %s | %s | %s | %s | %s | %s | %s |\n", c.signal, c.transport, s.format(count), r.format(count), ratio(s, r),
-			rc.format(count), ratio(s, rc))
+		memqPerCPU, memqRatio := "—", "—"
+		if mq := rep.comparison[memq]; len(mq) > 0 {
+			m := statOf(mq, run.itemsPerCPUSecond)
+			memqPerCPU, memqRatio = m.format(count), ratio(m, r)
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.signal, c.transport, s.format(count), r.format(count), ratio(s, r),
+			memqPerCPU, memqRatio, rc.format(count), ratio(s, rc))
 	}
 
 	p("\n### Every configuration\n\n")

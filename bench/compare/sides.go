@@ -193,16 +193,30 @@ func table(s loadgen.Signal) string {
 }
 
 // slopipeSide is the slopipe daemon with its built-in configuration: one
-// process with the engine embedded.
+// process with the engine embedded. With memoryQueue its exporter's
+// sending queue is in memory, as the reference's is, rather than on disk.
 type slopipeSide struct {
-	bin     string
-	tenants []string
-	proc    *process
+	bin         string
+	tenants     []string
+	memoryQueue bool
+	proc        *process
 	// grpc, http: OTLP; ch: ClickHouse's HTTP interface.
 	grpc, http, ch string
 }
 
-func (s *slopipeSide) name() string { return "slopipe" }
+// Side names in the report.
+const (
+	slopipeName            = "slopipe"
+	slopipeMemoryQueueName = "slopipe, in-memory queue"
+	referenceName          = "reference"
+)
+
+func (s *slopipeSide) name() string {
+	if s.memoryQueue {
+		return slopipeMemoryQueueName
+	}
+	return slopipeName
+}
 
 func (s *slopipeSide) start(ctx context.Context, workDir string) error {
 	ports, err := freePorts(8)
@@ -231,7 +245,13 @@ func (s *slopipeSide) start(ctx context.Context, workDir string) error {
 		"SLOPIPE_SELF_TELEMETRY_INTERVAL_MS=3600000",
 		"SLOPIPE_LOG_LEVEL=warn",
 	}
-	s.proc, err = launch(workDir, "slopipe", s.bin, nil, env)
+	var args []string
+	if s.memoryQueue {
+		// The built-in configuration with the sending queue's storage
+		// taken away: the queue is then the exporter's in-memory one.
+		args = []string{"--config", "slopipe:default", "--set", "exporters::clickhouse::sending_queue::storage=null"}
+	}
+	s.proc, err = launch(workDir, "slopipe", s.bin, args, env)
 	if err != nil {
 		return err
 	}
@@ -287,7 +307,7 @@ type referenceSide struct {
 // referenceDatabase is where the contrib exporter creates its tables.
 const referenceDatabase = "reference"
 
-func (r *referenceSide) name() string { return "reference" }
+func (r *referenceSide) name() string { return referenceName }
 
 func (r *referenceSide) start(ctx context.Context, workDir string) error {
 	ports, err := freePorts(3)
