@@ -16,6 +16,7 @@ import (
 	"github.com/slopipe/slopipe/cost/costextension"
 	"github.com/slopipe/slopipe/exporters/clickhouseexporter"
 	"github.com/slopipe/slopipe/internal/healthextension"
+	"github.com/slopipe/slopipe/internal/pprofextension"
 	"github.com/slopipe/slopipe/processors/sliprocessor"
 	"github.com/slopipe/slopipe/processors/tenantprocessor"
 	"github.com/slopipe/slopipe/receivers/billingreceiver"
@@ -58,6 +59,7 @@ func components() (otelcol.Factories, error) {
 		storeextension.NewFactory(),
 		filestorage.NewFactory(),
 		healthextension.NewFactory(),
+		pprofextension.NewFactory(),
 		sloextension.NewFactory(),
 		alertingextension.NewFactory(),
 		costextension.NewFactory(),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -103,5 +104,22 @@ func TestHealthFollowsTheStoreAndTheQueue(t *testing.T) {
 	r = waitForHealth(t, health, "/", 60*time.Second, func(code int, _ healthReport) bool { return code == http.StatusOK })
 	if r.Checks["store"] != "ok" || r.Checks["queue"] != "ok" {
 		t.Errorf("store back: %+v", r)
+	}
+}
+
+// The built-in configuration serves Go's profiles only when
+// SLOPIPE_PPROF_ENDPOINT names an address.
+func TestProfilesServedWhenAsked(t *testing.T) {
+	pprofAddr := freeAddr(t)
+	d := startDaemon(t, t.TempDir(), newEndpoints(t), []string{"SLOPIPE_PPROF_ENDPOINT=" + pprofAddr})
+	defer d.stop()
+	resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "goroutine profile:") {
+		t.Fatalf("GET /debug/pprof/goroutine: %d %.200s", resp.StatusCode, body)
 	}
 }

@@ -1,0 +1,110 @@
+// Package pprofextension is the pprof extension: Go's runtime profiles
+// (net/http/pprof: CPU, heap, allocations, goroutines, mutexes, blocking)
+// over HTTP, for finding where a running slopipe spends its time, as the
+// contrib pprof extension serves them for other collectors.
+//
+// It serves nothing unless an endpoint is configured: profiles show the
+// process's internals and cost CPU while taken, so they are for the
+// operator who asks, on an address they chose (loopback, in the built-in
+// configuration, from SLOPIPE_PPROF_ENDPOINT). The embedded engine's own
+// threads appear in a CPU profile as external code, and its calls as the
+// cgo calls into it.
+//
+//	go tool pprof http://127.0.0.1:1777/debug/pprof/profile?seconds=20
+package pprofextension
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension"
+	"go.uber.org/zap"
+)
+
+// Type is the extension's name in the collector configuration.
+var Type = component.MustNewType("pprof")
+
+// NewFactory returns the pprof extension's factory.
+func NewFactory() extension.Factory {
+	return extension.NewFactory(Type, createDefaultConfig, create, component.StabilityLevelBeta)
+}
+
+// Config of the pprof extension.
+type Config struct {
+	// Endpoint is the host:port the profiles are served on; empty serves
+	// nothing.
+	Endpoint string `mapstructure:"endpoint"`
+}
+
+func createDefaultConfig() component.Config { return &Config{} }
+
+// Validate names a bad endpoint.
+func (c *Config) Validate() error {
+	if c.Endpoint == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(c.Endpoint); err != nil {
+		return fmt.Errorf("endpoint: %q is not host:port: %w", c.Endpoint, err)
+	}
+	return nil
+}
+
+func create(_ context.Context, set extension.Settings, cfg component.Config) (extension.Extension, error) {
+	return &pprofExtension{cfg: cfg.(*Config), logger: set.Logger}, nil
+}
+
+type pprofExtension struct {
+	cfg    *Config
+	logger *zap.Logger
+
+	server   *http.Server
+	listener net.Listener
+	served   sync.WaitGroup
+}
+
+func (x *pprofExtension) Start(_ context.Context, _ component.Host) error {
+	if x.cfg.Endpoint == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", x.cfg.Endpoint)
+	if err != nil {
+		return fmt.Errorf("pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	// No write timeout: a CPU profile or trace answers after the seconds
+	// it was asked to record.
+	x.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	x.listener = ln
+	x.served.Add(1)
+	go func() {
+		defer x.served.Done()
+		if err := x.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			x.logger.Error("pprof server stopped", zap.Error(err))
+		}
+	}()
+	x.logger.Info("serving Go profiles", zap.String("url", "http://"+ln.Addr().String()+"/debug/pprof/"))
+	return nil
+}
+
+// Shutdown closes the server at once: a profile being recorded is cut
+// short rather than holding up the collector's stop.
+func (x *pprofExtension) Shutdown(context.Context) error {
+	if x.server == nil {
+		return nil
+	}
+	err := x.server.Close()
+	x.served.Wait()
+	return err
+}
