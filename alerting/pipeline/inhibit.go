@@ -26,58 +26,47 @@ func NewInhibitor(rules []amconfig.InhibitRule) *Inhibitor { return &Inhibitor{r
 type Inhibition struct {
 	rules []amconfig.InhibitRule
 	// sources[i] are rule i's sources by equalKey.
-	sources []map[string][]inhibitingAlert
-}
-
-type inhibitingAlert struct {
-	alert       *alerting.Alert
-	fingerprint model.Fingerprint
+	sources []map[string][]*alerting.Alert
 }
 
 // Sources indexes the alerts of alerts firing at now that inhibit by a
 // rule.
 func (in *Inhibitor) Sources(alerts []*alerting.Alert, now time.Time) *Inhibition {
-	ix := &Inhibition{rules: in.rules, sources: make([]map[string][]inhibitingAlert, len(in.rules))}
+	ix := &Inhibition{rules: in.rules, sources: make([]map[string][]*alerting.Alert, len(in.rules))}
 	var key []byte
 	for i := range in.rules {
 		rule := &in.rules[i]
-		bySources := map[string][]inhibitingAlert{}
+		bySources := map[string][]*alerting.Alert{}
 		for _, a := range alerts {
 			if a.Resolved(now) || !matches(rule.SourceMatchers, a.Labels) {
 				continue
 			}
 			key = equalKey(key[:0], rule.Equal, a.Labels)
-			bySources[string(key)] = append(bySources[string(key)], inhibitingAlert{alert: a, fingerprint: a.Fingerprint()})
+			bySources[string(key)] = append(bySources[string(key)], a)
 		}
 		ix.sources[i] = bySources
 	}
 	return ix
 }
 
-// Muted says whether target is inhibited by one of the sources. An alert
-// never inhibits itself, as in Alertmanager, so one rule can have the same
-// matchers on both sides.
+// Muted says whether target is inhibited by one of the sources. As in
+// Alertmanager, a target that matches a rule's source matchers too is
+// muted only by sources that do not match its target matchers: one rule
+// can have the same matchers on both sides, and an alert never mutes
+// itself or one like it.
 func (ix *Inhibition) Muted(target *alerting.Alert) bool {
-	var (
-		targetFingerprint model.Fingerprint
-		fingerprinted     bool
-		scratch           [128]byte
-	)
+	var scratch [128]byte
 	for i := range ix.rules {
 		rule := &ix.rules[i]
 		if len(ix.sources[i]) == 0 || !matches(rule.TargetMatchers, target.Labels) {
 			continue
 		}
+		twoSided := matches(rule.SourceMatchers, target.Labels)
 		for _, s := range ix.sources[i][string(equalKey(scratch[:0], rule.Equal, target.Labels))] {
-			if s.alert == target {
+			if twoSided && matches(rule.TargetMatchers, s.Labels) {
 				continue
 			}
-			if !fingerprinted {
-				targetFingerprint, fingerprinted = target.Fingerprint(), true
-			}
-			if s.fingerprint != targetFingerprint {
-				return true
-			}
+			return true
 		}
 	}
 	return false

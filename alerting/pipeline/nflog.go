@@ -76,10 +76,14 @@ func (l *NotificationLog) Log(e store.NotificationLogEntry) {
 // flush notifying a thousand groups costs one write, not a thousand. What
 // the store refuses stays unsaved and goes with the next Save; an entry
 // the store could never hold (a time past 2262) is dropped from the
-// unsaved and reported, so it does not hold back the others.
-func (l *NotificationLog) Save(ctx context.Context) error {
+// unsaved and reported, so it does not hold back the others. The insert
+// has timeout from when it starts, not from when Save was called: Saves
+// queue behind one another.
+func (l *NotificationLog) Save(ctx context.Context, timeout time.Duration) error {
 	l.saving.Lock()
 	defer l.saving.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	l.mu.Lock()
 	keys := make([]nflogKey, 0, len(l.unsaved))
 	entries := make([]*store.NotificationLogEntry, 0, len(l.unsaved))

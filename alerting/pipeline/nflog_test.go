@@ -76,6 +76,21 @@ func (s *countingStore) refuseNext(table string) {
 	s.refuse[table]++
 }
 
+func sum(rows []int) int {
+	total := 0
+	for _, n := range rows {
+		total += n
+	}
+	return total
+}
+
+// logged is the number of entries in the log's memory.
+func (l *NotificationLog) logged() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.entries)
+}
+
 // storedGroups are the group keys of the notification log the store
 // holds, sorted.
 func storedGroups(t *testing.T, st store.Store, now time.Time) []string {
@@ -111,18 +126,14 @@ func TestFlushSavesAsGroupCommits(t *testing.T) {
 	h.clock.Advance(time.Second)
 	h.p.Process(alerts, h.clock.Now())
 	h.p.Flush(h.ctx, h.clock.Now())
-	for len(h.in.received()) < len(tenants) {
+	for h.p.nflog.logged() < len(tenants) {
 		time.Sleep(time.Millisecond)
 	}
 	close(release)
 	h.p.Wait()
 	for _, table := range []string{"slopipe_notification_log", "slopipe_notifications"} {
 		got := st.insertsInto(table)
-		total := 0
-		for _, rows := range got {
-			total += rows
-		}
-		if len(got) > 2 || total != len(tenants) {
+		if len(got) > 2 || sum(got) != len(tenants) {
 			t.Errorf("%s: inserts of %v rows, want at most two inserts of %d rows in all", table, got, len(tenants))
 		}
 	}
@@ -171,8 +182,10 @@ func TestRefusedNotificationLogGoesWithTheNextFlush(t *testing.T) {
 	if got := h.in.received(); !slices.Equal(got, []string{"firing:1", "firing:1"}) {
 		t.Fatalf("delivered %v, want acme's page once and beta's", got)
 	}
-	if got := st.insertsInto("slopipe_notification_log"); !slices.Equal(got, []int{2}) {
-		t.Errorf("notification log inserts of %v rows, want one of acme's refused entry and beta's", got)
+	// acme's group, with nothing to send, may save its refused entry
+	// before beta's has logged: one insert of both or one of each.
+	if got := st.insertsInto("slopipe_notification_log"); len(got) > 2 || sum(got) != 2 {
+		t.Errorf("notification log inserts of %v rows, want acme's refused entry and beta's written once each", got)
 	}
 	if got := storedGroups(t, st, h.clock.Now()); len(got) != 2 {
 		t.Errorf("the store holds %v, want acme's and beta's groups", got)
@@ -188,7 +201,7 @@ func TestSaveDropsAnEntryTheStoreCannotHold(t *testing.T) {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	log.Log(store.NotificationLogEntry{Receiver: "team/x[0]", GroupKey: "good", FiringAlerts: []string{"a"}, SentAt: now, ExpiresAt: now.Add(nflogRetention)})
 	log.Log(store.NotificationLogEntry{Receiver: "team/x[0]", GroupKey: "far", FiringAlerts: []string{"b"}, SentAt: now, ExpiresAt: now.AddDate(300, 0, 0)})
-	err := log.Save(ctx)
+	err := log.Save(ctx, time.Minute)
 	if err == nil || !strings.Contains(err.Error(), `group "far"`) {
 		t.Fatalf("Save: %v, want the entry of group far reported", err)
 	}
@@ -198,7 +211,7 @@ func TestSaveDropsAnEntryTheStoreCannotHold(t *testing.T) {
 	if log.Entry("team/x[0]", "far") == nil {
 		t.Error("the entry the store cannot hold is gone from memory: dedup would send it again")
 	}
-	if err := log.Save(ctx); err != nil {
+	if err := log.Save(ctx, time.Minute); err != nil {
 		t.Errorf("second Save: %v, want nothing left to write", err)
 	}
 	if got := st.insertsInto("slopipe_notification_log"); !slices.Equal(got, []int{1}) {

@@ -240,7 +240,8 @@ type flush struct {
 	now        time.Time
 }
 
-// saveTimeout bounds the writes of a flush, which do not end with its
+// saveTimeout bounds each insert of the notification log and of the
+// attempts, from when it starts: the writes do not end with the flush's
 // context.
 const saveTimeout = 30 * time.Second
 
@@ -252,9 +253,8 @@ const saveTimeout = 30 * time.Second
 // still retrying, and the groups that went out before must not be paged
 // again after the restart.
 func (p *Pipeline) save(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
-	defer cancel()
-	if err := p.nflog.Save(ctx); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	if err := p.nflog.Save(ctx, saveTimeout); err != nil {
 		p.logger.Error("notifications sent; the store did not keep them yet (a restart before it does may send them again)", zap.Error(err))
 	}
 	p.savingAttempts.Lock()
@@ -266,6 +266,10 @@ func (p *Pipeline) save(ctx context.Context) {
 	if len(attempts) == 0 {
 		return
 	}
+	// The time waited for the lock does not count: a queue of saves
+	// behind a slow insert must not find its deadline passed.
+	ctx, cancel := context.WithTimeout(ctx, saveTimeout)
+	defer cancel()
 	if err := store.RecordNotificationAttempts(ctx, p.store, attempts); err != nil {
 		p.logger.Error("recording notification attempts", zap.Error(err))
 	}

@@ -170,6 +170,17 @@ func TestInhibitionIndexByEqualLabels(t *testing.T) {
 			TargetMatchers: mustMatchers(t, `slo="a"`), Equal: []model.LabelName{"tenant"}}},
 			[]*alerting.Alert{firing("severity", "ticket", "slo", "a", "tenant", "acme")},
 			firing("severity", "ticket", "slo", "a", "tenant", "acme"), false},
+		// Alertmanager's two-sided rule: a target that matches the source
+		// matchers too is muted only by sources that do not match the
+		// target matchers.
+		{"another alert matching both sides", []amconfig.InhibitRule{{SourceMatchers: mustMatchers(t, `slo="a"`),
+			TargetMatchers: mustMatchers(t, `slo="a"`), Equal: []model.LabelName{"tenant"}}},
+			[]*alerting.Alert{firing("severity", "page", "slo", "a", "tenant", "acme")},
+			firing("severity", "ticket", "slo", "a", "tenant", "acme"), false},
+		{"two-sided target, one-sided source", []amconfig.InhibitRule{{SourceMatchers: mustMatchers(t, `slo="a"`),
+			TargetMatchers: mustMatchers(t, `slo="a", severity="ticket"`), Equal: []model.LabelName{"tenant"}}},
+			[]*alerting.Alert{firing("severity", "page", "slo", "a", "tenant", "acme")},
+			firing("severity", "ticket", "slo", "a", "tenant", "acme"), true},
 		{"second rule mutes", []amconfig.InhibitRule{rule("slo", "tenant"), rule("tenant")},
 			[]*alerting.Alert{firing("severity", "page", "slo", "b", "tenant", "acme")},
 			firing("severity", "ticket", "slo", "a", "tenant", "acme"), true},
