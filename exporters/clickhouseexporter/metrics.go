@@ -375,6 +375,9 @@ func metricsOfTypes(md pmetric.Metrics, types []pmetric.MetricType) pmetric.Metr
 func (r *metricRows) reset() {
 	r.m.resourceAttrs.clear()
 	r.m.scopeAttrs.clear()
+	// Let go of the last request's resource, scope and metric; only the
+	// attribute rows' memory is kept.
+	r.m = metricContext{resourceAttrs: r.m.resourceAttrs, scopeAttrs: r.m.scopeAttrs}
 	for _, b := range r.batches() {
 		b.Reset()
 	}
