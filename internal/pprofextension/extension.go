@@ -1,7 +1,8 @@
 // Package pprofextension is the pprof extension: Go's runtime profiles
-// (net/http/pprof: CPU, heap, allocations, goroutines, mutexes, blocking)
-// over HTTP, for finding where a running slopipe spends its time, as the
-// contrib pprof extension serves them for other collectors.
+// (net/http/pprof: CPU, heap, allocations, goroutines, threads, execution
+// traces) over HTTP, for finding where a running slopipe spends its time,
+// as the contrib pprof extension serves them for other collectors. The
+// mutex and block profiles stay empty: their sampling is not turned on.
 //
 // It serves nothing unless an endpoint is configured: profiles show the
 // process's internals and cost CPU while taken, so they are for the
@@ -10,7 +11,7 @@
 // threads appear in a CPU profile as external code, and its calls as the
 // cgo calls into it.
 //
-//	go tool pprof http://127.0.0.1:1777/debug/pprof/profile?seconds=20
+//	go tool pprof 'http://127.0.0.1:1777/debug/pprof/profile?seconds=20'
 package pprofextension
 
 import (
@@ -24,41 +25,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/extension"
 	"go.uber.org/zap"
 )
-
-// Type is the extension's name in the collector configuration.
-var Type = component.MustNewType("pprof")
-
-// NewFactory returns the pprof extension's factory.
-func NewFactory() extension.Factory {
-	return extension.NewFactory(Type, createDefaultConfig, create, component.StabilityLevelBeta)
-}
-
-// Config of the pprof extension.
-type Config struct {
-	// Endpoint is the host:port the profiles are served on; empty serves
-	// nothing.
-	Endpoint string `mapstructure:"endpoint"`
-}
-
-func createDefaultConfig() component.Config { return &Config{} }
-
-// Validate names a bad endpoint.
-func (c *Config) Validate() error {
-	if c.Endpoint == "" {
-		return nil
-	}
-	if _, _, err := net.SplitHostPort(c.Endpoint); err != nil {
-		return fmt.Errorf("endpoint: %q is not host:port: %w", c.Endpoint, err)
-	}
-	return nil
-}
-
-func create(_ context.Context, set extension.Settings, cfg component.Config) (extension.Extension, error) {
-	return &pprofExtension{cfg: cfg.(*Config), logger: set.Logger}, nil
-}
 
 type pprofExtension struct {
 	cfg    *Config
