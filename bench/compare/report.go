@@ -93,7 +93,7 @@ func (rep *report) markdown() string {
 		"persistent sending queue, the engine embedded in the same process; its self-telemetry export moved out of the run). " +
 		"**reference** is `bench/reference` (OTLP receiver → batch processor → contrib `clickhouseexporter` with its defaults but for slopipe's insert timeout and batch sizes, since the engine, unlike a server, writes a part per insert: bench/reference/README.md) " +
 		"exporting over ClickHouse's HTTP interface to `bench/engineserver`, the same embedded engine (libchdb) served by `store/chhttp`. " +
-		"**slopipe, in-memory queue** (unless `-memory-queue=false`) is bin/slopipe with `--set exporters::clickhouse::sending_queue::storage=null`: " +
+		"**slopipe, in-memory queue** (unless `-memory-queue=false`) is `bin/slopipe` with `--set exporters::clickhouse::sending_queue::storage=null`: " +
 		"what it accepted waits in memory until stored, as in the reference, instead of in its persistent queue; the difference is what that durability costs. " +
 		"CPU seconds (utime+stime from /proc) are those of every process of a side — slopipe's one process; the reference collector plus its engine server — " +
 		"from just before the load until the rows it accepted had landed; rows are counted in the store. " +
