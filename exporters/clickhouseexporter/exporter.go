@@ -61,7 +61,7 @@ func newExporter(cfg *Config, set exporter.Settings) *chExporter {
 // A sync.Pool would not do: it empties at every other garbage collection,
 // which under load comes many times per insert, and the columns of a
 // 100 000-row batch were then grown from nothing again, allocation by
-// allocation (a tenth of the CPU of a loaded daemon).
+// allocation (growing slices took a tenth of a loaded daemon's CPU).
 type spareRows[T resetter] struct {
 	spare  chan T
 	create func() T
