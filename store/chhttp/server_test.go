@@ -175,7 +175,10 @@ func TestErrorsAreClickHouseErrors(t *testing.T) {
 	}
 }
 
-func TestAuthentication(t *testing.T) {
+// startWithUsers serves the engine on a loopback port to user grafana,
+// password s3cret, until the test ends.
+func startWithUsers(t *testing.T) *chhttp.Server {
+	t.Helper()
 	srv, err := chhttp.New(chhttp.Config{Addr: "127.0.0.1:0", Users: map[string]string{"grafana": "s3cret"}}, emb, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +186,12 @@ func TestAuthentication(t *testing.T) {
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Shutdown(context.Background())
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return srv
+}
+
+func TestAuthentication(t *testing.T) {
+	srv := startWithUsers(t)
 	get := func(mod func(*http.Request)) int {
 		req, _ := http.NewRequest("GET", "http://"+srv.Addr()+"/?"+q("SELECT 1"), nil)
 		mod(req)
@@ -363,14 +371,7 @@ func TestErrorBodyFraming(t *testing.T) {
 		}
 	}
 
-	srv, err := chhttp.New(chhttp.Config{Addr: "127.0.0.1:0", Users: map[string]string{"grafana": "s3cret"}}, emb, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
+	srv := startWithUsers(t)
 	resp, err := http.Get("http://" + srv.Addr() + "/?" + q("SELECT 1", "compress", "1"))
 	if err != nil {
 		t.Fatal(err)
