@@ -161,20 +161,7 @@ func measureOne(ctx context.Context, o options, sd side, c configuration, label 
 	}
 	defer sd.stop()
 	startup := time.Since(startedAt)
-	cpu0, _, err := usage(sd.pids())
-	if err != nil {
-		return fail(err)
-	}
-	engine0, err := engineCPUSeconds(sd)
-	if err != nil {
-		return fail(err)
-	}
-	self := os.Getpid()
-	load0, err := cpuSeconds(self)
-	if err != nil {
-		return fail(err)
-	}
-	busy0, err := machineBusySeconds()
+	before, err := readClocks(sd)
 	if err != nil {
 		return fail(err)
 	}
@@ -197,28 +184,16 @@ func measureOne(ctx context.Context, o options, sd side, c configuration, label 
 	if err != nil {
 		return fail(err)
 	}
-	cpu1, rss, err := usage(sd.pids())
+	after, err := readClocks(sd)
 	if err != nil {
 		return fail(err)
 	}
-	engine1, err := engineCPUSeconds(sd)
-	if err != nil {
-		return fail(err)
-	}
-	load1, err := cpuSeconds(self)
-	if err != nil {
-		return fail(err)
-	}
-	busy1, err := machineBusySeconds()
-	if err != nil {
-		return fail(err)
-	}
-	r := run{load: res, rows: rows, cpu: cpu1 - cpu0, wall: time.Since(t0), landed: max(lastRow.Sub(loadEnd), 0), rss: rss,
-		loadCPU: load1 - load0, startup: startup, engineCPU: engine1 - engine0}
+	r := run{load: res, rows: rows, cpu: after.side - before.side, wall: time.Since(t0), landed: max(lastRow.Sub(loadEnd), 0), rss: after.rss,
+		loadCPU: after.load - before.load, startup: startup, engineCPU: after.engine - before.engine}
 	if sd.enginePid() == 0 {
 		r.engineCPU = -1
 	}
-	r.otherCPU = max(busy1-busy0-r.cpu-r.loadCPU, 0)
+	r.otherCPU = max(after.busy-before.busy-r.cpu-r.loadCPU, 0)
 	mark := ""
 	if rows != res.Accepted {
 		mark = fmt.Sprintf(" ≠ accepted %d (logs kept in %s)", res.Accepted, keepLogs(o.workDir, workDir))
@@ -232,13 +207,32 @@ func measureOne(ctx context.Context, o options, sd side, c configuration, label 
 	return r, nil
 }
 
-// engineCPUSeconds is the CPU time of the side's engine-only process so
-// far, 0 when it has none.
-func engineCPUSeconds(sd side) (float64, error) {
-	if pid := sd.enginePid(); pid != 0 {
-		return cpuSeconds(pid)
+// clocks are the CPU seconds used so far that a run is charged from, read
+// just before the load and once the rows have landed: the side's processes
+// (side), its engine-only process if it has one (engine, else 0), this
+// process, which is the load generator (load), and the whole machine
+// (busy); rss is the side's peak resident set.
+type clocks struct {
+	side, engine, load, busy float64
+	rss                      int64
+}
+
+func readClocks(sd side) (clocks, error) {
+	var c clocks
+	var err error
+	if c.side, c.rss, err = usage(sd.pids()); err != nil {
+		return c, err
 	}
-	return 0, nil
+	if pid := sd.enginePid(); pid != 0 {
+		if c.engine, err = cpuSeconds(pid); err != nil {
+			return c, err
+		}
+	}
+	if c.load, err = cpuSeconds(os.Getpid()); err != nil {
+		return c, err
+	}
+	c.busy, err = machineBusySeconds()
+	return c, err
 }
 
 // waitForRows polls the side's row count until it reaches want, or has
